@@ -1,0 +1,96 @@
+"""Inspection profiles: which weights, classes and thresholds a scan uses.
+
+A profile is a small TOML file. Built-in ones live in `dronecheck/profiles/`; a user can
+pass the path of their own file instead of a name.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+
+from dronecheck.errors import ProfileError
+
+PROJECT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    weights: Path
+    classes: tuple[str, ...]
+    conf: float = 0.25
+    iou: float = 0.5
+    imgsz: int = 640
+    source: str = ""  # the file the profile came from
+
+
+def builtin_names() -> list[str]:
+    files = resources.files("dronecheck") / "profiles"
+    return sorted(p.name.removesuffix(".toml") for p in files.iterdir() if p.name.endswith(".toml"))
+
+
+def weights_dirs() -> list[Path]:
+    """Where a bare weights name is looked for: $DRONECHECK_WEIGHTS_DIR, ./weights, the project's weights/."""
+    dirs = [Path(d) for d in [os.environ.get("DRONECHECK_WEIGHTS_DIR")] if d]
+    return dirs + [Path.cwd() / "weights", PROJECT_WEIGHTS]
+
+
+def resolve_weights(value: str, relative_to: Path | None) -> Path:
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        candidates = ([relative_to / path] if relative_to else []) + [d / path for d in weights_dirs()]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    looked = ", ".join(str(c) for c in candidates)
+    raise ProfileError(f"weights file {value!r} not found (looked in: {looked})")
+
+
+def load_profile(name_or_path: str, weights: Path | None = None) -> Profile:
+    """Load a built-in profile by name or a user's profile file by path.
+
+    `weights` overrides the profile's weights. Unknown keys and missing weights fail here,
+    at start, with a message that names them.
+    """
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ProfileError(f"profile file not found: {path}")
+        text, source, base = path.read_text(), str(path), path.parent
+    elif name_or_path in builtin_names():
+        text = (resources.files("dronecheck") / "profiles" / f"{name_or_path}.toml").read_text()
+        source, base = f"built-in:{name_or_path}", None
+    else:
+        raise ProfileError(f"unknown profile {name_or_path!r}: expected one of {', '.join(builtin_names())} "
+                           "or the path of a .toml file")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"profile {source}: not valid TOML ({exc})") from exc
+    return _build(raw, source, base, weights)
+
+
+def _build(raw: dict, source: str, base: Path | None, weights: Path | None) -> Profile:
+    known = {f.name for f in fields(Profile)} - {"source"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ProfileError(f"profile {source}: unknown key(s) {', '.join(unknown)}; "
+                           f"known keys are {', '.join(sorted(known))}")
+    missing = sorted({"name", "weights", "classes"} - set(raw))
+    if missing:
+        raise ProfileError(f"profile {source}: missing key(s) {', '.join(missing)}")
+    try:
+        return Profile(
+            name=str(raw["name"]), description=str(raw.get("description", "")),
+            weights=weights.resolve() if weights else resolve_weights(str(raw["weights"]), base),
+            classes=tuple(str(c) for c in raw["classes"]), conf=float(raw.get("conf", 0.25)),
+            iou=float(raw.get("iou", 0.5)), imgsz=int(raw.get("imgsz", 640)), source=source)
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"profile {source}: bad value ({exc})") from exc

@@ -1,0 +1,42 @@
+"""run.json: what ran, with which model and settings, how long each stage took, what failed."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dronecheck.pipeline import RunResult
+
+
+def record(run: RunResult, version: str) -> dict[str, Any]:
+    options, detector = run.options, run.detector
+    assert detector is not None and run.finished is not None
+    scanned = max(1, len(run.frames))
+    return {
+        "dronecheck_version": version,
+        "run": run.run_id,
+        "flight": run.flight,
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat(),
+        "seconds": round((run.finished - run.started).total_seconds(), 3),
+        "command": sys.argv,
+        "arguments": {"path": str(options.path), "out": str(options.out), "profile": options.profile.name,
+                      "device": options.device, "conf": options.conf, "iou": options.iou, "batch": options.batch},
+        "profile": {"name": options.profile.name, "source": options.profile.source,
+                    "conf": detector.conf, "iou": detector.iou, "imgsz": detector.imgsz},
+        "model": {"name": detector.name, "path": str(detector.weights), "sha256": detector.sha256,
+                  "classes": list(detector.class_names)},
+        "device": detector.device,
+        "platform": {"python": platform.python_version(), "system": platform.platform()},
+        "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
+        "seconds_per_photo": {k: round(v / scanned, 4) for k, v in run.timings.items() if k != "load_model"},
+        "counts": run.counts,
+        "skipped": [asdict(s) for s in run.skipped],
+        "ignored": run.ignored,
+        "frames": [{"image": f.name, "sha256": f.sha256, "time": f.time.isoformat() if f.time else None,
+                    "lat": f.pose.lat, "lon": f.pose.lon, "notes": list(f.notes)} for f in run.frames],
+        "exit_code": run.exit_code,
+    }

@@ -1,0 +1,59 @@
+"""Shared fixtures: the real demo flight, the real shipped model, scans run through the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dronecheck.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+FLIGHT = ROOT / "datasets" / "sample-flight"
+CRACKS_WEIGHTS = ROOT / "weights" / "cracks-yolov8n.pt"
+
+
+def pytest_report_header() -> list[str]:
+    names = ("ultralytics", "torch", "pyproj", "pillow", "numpy")
+    return ["versions: " + ", ".join(f"{n} {version(n)}" for n in names)]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_ultralytics_config(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep Ultralytics settings and fonts of the test session out of the user's home."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@dataclass
+class Scan:
+    exit_code: int
+    output: str
+    run_dir: Path | None
+
+
+def run_scan(path: Path, out: Path, *args: str) -> Scan:
+    result = CliRunner().invoke(app, ["scan", str(path), "--out", str(out), *args])
+    runs = sorted(out.glob("*/*/run.json"))
+    return Scan(result.exit_code, result.output, runs[-1].parent if runs else None)
+
+
+def photos(n: int | None = None) -> list[Path]:
+    return sorted(FLIGHT.glob("*.JPG"))[:n]
+
+
+def copy_photos(dest: Path, n: int) -> list[Path]:
+    dest.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy(p, dest / p.name)) for p in photos(n)]
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Scan:
+    """One scan of the whole demo flight, shared by the tests that only read its outputs."""
+    scan = run_scan(FLIGHT, tmp_path_factory.mktemp("outputs"), "--profile", "cracks")
+    assert scan.exit_code == 0, scan.output
+    return scan

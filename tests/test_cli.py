@@ -1,0 +1,122 @@
+"""The CLI's exit codes, bad input handling and help, run for real."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import piexif
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from conftest import ROOT, copy_photos, photos, run_scan
+from dronecheck.cli import app
+
+
+def make_bad_flight(folder: Path) -> dict[str, str]:
+    """Two good photos, one without GPS, and three broken files: name -> expected reason."""
+    good = copy_photos(folder, 3)
+    no_gps = good[2].with_name("no_gps.JPG")
+    good[2].rename(no_gps)
+    exif = piexif.load(str(no_gps))
+    exif["GPS"] = {}
+    piexif.insert(piexif.dump(exif), str(no_gps))
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "notes.jpg").write_text("this is not a photo\n")
+    data = photos(1)[0].read_bytes()
+    (folder / "sub").mkdir()
+    (folder / "sub" / "cut.JPG").write_bytes(data[: len(data) // 2])
+    return {"empty.jpg": "empty", "notes.jpg": "not a JPEG or TIFF", "sub/cut.JPG": "truncated"}
+
+
+def test_bad_files_are_skipped_with_a_reason_and_the_run_goes_on(tmp_path: Path) -> None:
+    expected = make_bad_flight(tmp_path / "flight")
+    scan = run_scan(tmp_path / "flight", tmp_path / "out")
+    assert scan.exit_code == 3, scan.output
+    record = json.loads((scan.run_dir / "run.json").read_text())
+    skipped = {s["path"]: s["reason"] for s in record["skipped"]}
+    assert set(skipped) == set(expected)
+    for name, reason in expected.items():
+        assert reason in skipped[name].lower() or reason in skipped[name]
+        assert name in scan.output, f"no warning line names {name}"
+    assert record["counts"]["photos_scanned"] == 3
+    html = (scan.run_dir / "report.html").read_text()
+    assert all(name in html for name in expected)
+
+
+def test_photo_without_gps_is_scanned_and_its_findings_say_why(tmp_path: Path) -> None:
+    make_bad_flight(tmp_path / "flight")
+    scan = run_scan(tmp_path / "flight", tmp_path / "out")
+    features = json.loads((scan.run_dir / "findings.geojson").read_text())["features"]
+    unplaced = [f for f in features if f["properties"]["image"] == "no_gps.JPG"]
+    assert unplaced, "the photo without GPS should still give findings"
+    for f in unplaced:
+        assert f["geometry"] is None and f["properties"]["georef_method"] == "none"
+        assert "GPS" in f["properties"]["note"]
+    assert 'id="unplaced"' in (scan.run_dir / "report.html").read_text()
+
+
+def test_nothing_to_scan_exits_4(tmp_path: Path) -> None:
+    (tmp_path / "flight").mkdir()
+    (tmp_path / "flight" / "broken.jpg").write_bytes(b"")
+    scan = run_scan(tmp_path / "flight", tmp_path / "out")
+    assert scan.exit_code == 4, scan.output
+    assert json.loads((scan.run_dir / "run.json").read_text())["exit_code"] == 4
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--profile", "nosuch"], "unknown profile"),
+    (["--weights", "missing.pt"], "not found"),
+    (["--device", "tpu"], "--device"),
+])
+def test_bad_settings_exit_1_with_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
+    copy_photos(tmp_path / "flight", 1)
+    scan = run_scan(tmp_path / "flight", tmp_path / "out", *args)
+    assert scan.exit_code == 1, scan.output
+    assert message in scan.output and "Traceback" not in scan.output
+
+
+def test_profile_file_with_unknown_key_fails_at_start(tmp_path: Path) -> None:
+    profile = tmp_path / "mine.toml"
+    profile.write_text('name = "mine"\nweights = "cracks-yolov8n.pt"\nclasses = ["crack"]\nthreshold = 0.3\n')
+    copy_photos(tmp_path / "flight", 1)
+    scan = run_scan(tmp_path / "flight", tmp_path / "out", "--profile", str(profile))
+    assert scan.exit_code == 1 and "threshold" in scan.output
+
+
+def test_bad_usage_exits_2(tmp_path: Path) -> None:
+    copy_photos(tmp_path / "flight", 1)
+    assert run_scan(tmp_path / "flight", tmp_path / "out", "--conf", "2").exit_code == 2
+    assert CliRunner().invoke(app, ["scan", str(tmp_path / "nowhere")]).exit_code == 2
+
+
+def test_version_doctor_and_profiles() -> None:
+    runner = CliRunner()
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.output.startswith("dronecheck ")
+    doctor = runner.invoke(app, ["doctor"])
+    assert doctor.exit_code == 0 and "torch" in doctor.output and "cracks-yolov8n.pt" in doctor.output
+    listed = runner.invoke(app, ["profiles"])
+    assert listed.exit_code == 0 and "cracks" in listed.output
+
+
+def test_every_option_has_help() -> None:
+    group = get_command(app)
+    assert isinstance(group, click.Group)
+    for name, command in group.commands.items():
+        assert command.help, name
+        for param in command.params:
+            if param.name != "help":
+                assert getattr(param, "help", None), f"{name} --{param.name} has no help"
+
+
+def test_the_installed_console_script_runs() -> None:
+    exe = Path(sys.executable).with_name("dronecheck")
+    assert exe.exists() or shutil.which("dronecheck"), "pip install -e . makes the dronecheck script"
+    result = subprocess.run([str(exe), "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0 and "scan" in result.stdout

@@ -1,0 +1,142 @@
+"""End to end: the real model scans the real demo flight; outputs are checked as a GIS would."""
+
+from __future__ import annotations
+
+import json
+import math
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pyogrio
+import pytest
+from shapely.geometry import LinearRing, shape
+
+from conftest import FLIGHT, Scan, copy_photos, run_scan
+
+DOCUMENTED = {"id", "class", "class_id", "score", "status", "image", "image_sha256", "time", "profile", "model",
+              "model_sha256", "run", "georef_method", "uncertainty_m", "gsd_m", "width_m", "length_m", "box_px",
+              "camera_lon", "camera_lat", "height_m", "gimbal_pitch_deg", "gimbal_yaw_deg", "rd_x", "rd_y",
+              "crop", "note"}
+
+
+def load(scan: Scan, name: str) -> dict:
+    assert scan.run_dir is not None, scan.output
+    return json.loads((scan.run_dir / name).read_text())
+
+
+def decimals(x: float) -> int:
+    text = repr(x)
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def test_demo_writes_every_output(demo: Scan) -> None:
+    for name in ("findings.geojson", "footprints.geojson", "report.html", "run.json"):
+        assert (demo.run_dir / name).is_file(), name
+    assert demo.run_dir.parent.name == "sample-flight"
+
+
+def test_demo_finds_real_cracks(demo: Scan) -> None:
+    """Findings must land on cracks that the dataset's own annotators boxed."""
+    truth = json.loads((FLIGHT / "annotations.json").read_text())
+    features = load(demo, "findings.geojson")["features"]
+    assert features, "the demo found nothing"
+    hits = 0
+    for feat in features:
+        x0, y0, x1, y1 = feat["properties"]["box_px"]
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        boxes = [b["xyxy"] for b in truth[feat["properties"]["image"]]["boxes"] if "crack" in b["class"]]
+        hits += any(bx0 <= cx <= bx1 and by0 <= cy <= by1 for bx0, by0, bx1, by1 in boxes)
+    assert hits >= 3, f"only {hits} of {len(features)} findings lie on an annotated crack"
+
+
+def test_geojson_follows_rfc7946(demo: Scan) -> None:
+    fc = load(demo, "findings.geojson")
+    assert fc["type"] == "FeatureCollection" and "crs" not in fc
+    for feat in fc["features"]:
+        assert feat["type"] == "Feature" and set(feat["properties"]) == DOCUMENTED
+        lon, lat = feat["geometry"]["coordinates"]
+        assert 5.4 < lon < 5.6 and 52.4 < lat < 52.6, "coordinates must be lon, lat"
+        assert decimals(lon) <= 7 and decimals(lat) <= 7
+        assert feat["properties"]["georef_method"] == "nadir"
+    footprints = load(demo, "footprints.geojson")["features"]
+    assert len(footprints) == len(fc["features"])
+    for feat in footprints:
+        ring = feat["geometry"]["coordinates"][0]
+        assert ring[0] == ring[-1] and LinearRing(ring).is_ccw, "exterior rings are counter-clockwise"
+        assert all(decimals(c) <= 7 for p in ring for c in p)
+        assert shape(feat["geometry"]).is_valid
+
+
+def test_geojson_reads_back_in_a_gis_reader(demo: Scan) -> None:
+    for name, geometry in (("findings.geojson", "Point"), ("footprints.geojson", "Polygon")):
+        meta, _, geoms, fields = pyogrio.raw.read(demo.run_dir / name)
+        assert meta["crs"] == "EPSG:4326" and meta["geometry_type"] == geometry
+        assert len(geoms) == len(load(demo, name)["features"])
+        assert "class" in meta["fields"] and len(fields[0]) == len(geoms)
+
+
+def test_finding_point_lies_inside_its_footprint_and_sizes_agree(demo: Scan) -> None:
+    points = {f["id"]: shape(f["geometry"]) for f in load(demo, "findings.geojson")["features"]}
+    for feat in load(demo, "footprints.geojson")["features"]:
+        poly = shape(feat["geometry"])
+        assert poly.buffer(1e-7).contains(points[feat["id"]])
+        props = feat["properties"]
+        # footprint area in m² from the polygon, against width × length
+        lat = poly.centroid.y
+        area_m2 = poly.area * 111_320 ** 2 * math.cos(math.radians(lat))
+        assert area_m2 == pytest.approx(props["width_m"] * props["length_m"], rel=0.02)
+
+
+def test_run_json_records_the_run(demo: Scan) -> None:
+    record = load(demo, "run.json")
+    assert record["counts"]["photos_scanned"] == 10 and record["counts"]["photos_skipped"] == 0
+    assert set(record["timings_s"]) == {"load_model", "read", "detect", "georef", "write"}
+    assert len(record["model"]["sha256"]) == 64 and record["device"] == "cpu"
+    assert record["counts"]["findings"] == len(load(demo, "findings.geojson")["features"])
+    assert sorted(record["ignored"]) == ["SOURCE.md", "annotations.json", "make_flight.py"]
+
+
+class _Report(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.cards: list[str] = []
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "img":
+            self.images.append(a["src"] or "")
+        if "card" in (a.get("class") or "").split():
+            self.cards.append(a["data-id"] or "")
+        for key in ("src", "href"):
+            if (a.get(key) or "").startswith(("http:", "https:", "//")):
+                self.external.append(a[key] or "")
+
+
+def test_report_links_a_crop_for_every_finding(demo: Scan) -> None:
+    parser = _Report()
+    html = (demo.run_dir / "report.html").read_text()
+    parser.feed(html)
+    ids = [f["id"] for f in load(demo, "findings.geojson")["features"]]
+    assert sorted(parser.cards) == sorted(ids)
+    assert len(parser.images) == len(ids)
+    for src in parser.images:
+        assert (demo.run_dir / src).is_file(), src
+    assert parser.external == [], "the report must open with no network"
+    record = load(demo, "run.json")
+    assert record["model"]["sha256"] in html and 'id="plan"' in html
+    assert f'id="n-findings">{record["counts"]["findings"]}<' in html
+
+
+def test_ids_stay_the_same_when_photos_are_renamed_and_scanned_again(demo: Scan, tmp_path: Path) -> None:
+    copies = copy_photos(tmp_path / "again", 3)
+    for p in copies:
+        p.rename(p.with_name("renamed_" + p.name))
+    rescan = run_scan(tmp_path / "again", tmp_path / "out", "--batch", "2")
+    assert rescan.exit_code == 0, rescan.output
+    first = {f["properties"]["image_sha256"]: set() for f in load(demo, "findings.geojson")["features"]}
+    for f in load(demo, "findings.geojson")["features"]:
+        first[f["properties"]["image_sha256"]].add(f["id"])
+    for f in load(rescan, "findings.geojson")["features"]:
+        assert f["id"] in first[f["properties"]["image_sha256"]]
