@@ -98,6 +98,22 @@ def voc_boxes(xml_path: Path) -> list[dict]:
             for o in objects]
 
 
+def write_road_check(labels: dict[str, dict]) -> None:
+    """A YOLO-format view of the demo photos (links, not copies) for `dronecheck eval`.
+
+    The four crack kinds become the one class `crack`; potholes and repairs are left out.
+    """
+    root = HERE.parent / "road-check"
+    for sub in ("images/test", "labels/test"):
+        shutil.rmtree(root / sub, ignore_errors=True)
+        (root / sub).mkdir(parents=True)
+    for name, entry in labels.items():
+        (root / "images/test" / name).symlink_to(Path("../../../sample-flight") / name)
+        rows = [f"0 {(x0 + x1) / 2560:.6f} {(y0 + y1) / 1920:.6f} {(x1 - x0) / 1280:.6f} {(y1 - y0) / 960:.6f}"
+                for b in entry["boxes"] if b["class"] in CLASSES for x0, y0, x1, y1 in [b["xyxy"]]]
+        (root / "labels/test" / f"{Path(name).stem}.txt").write_text("".join(r + "\n" for r in rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=HERE.parents[2] / "shared" / "data")
@@ -115,6 +131,7 @@ def main() -> None:
         boxes = voc_boxes(samples / "annotations" / f"{src.stem}_annotation.xml")
         labels[name] = {"source": src.name, "boxes": boxes}
     (HERE / "annotations.json").write_text(json.dumps(labels, indent=1) + "\n")
+    write_road_check(labels)
     print(f"wrote {len(labels)} photos and annotations.json to {HERE}")
 
 

@@ -11,12 +11,12 @@ Exit codes of `dronecheck scan`:
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -31,7 +31,7 @@ out = Console()
 
 ProfileOpt = Annotated[str, typer.Option("--profile", "-p", help="Built-in profile name (see `dronecheck "
                                          "profiles`) or the path of a profile .toml file.")]
-WeightsOpt = Annotated[Optional[Path], typer.Option("--weights", "-w", help="YOLO weights (.pt) to use instead "
+WeightsOpt = Annotated[Path | None, typer.Option("--weights", "-w", help="YOLO weights (.pt) to use instead "
                                                     "of the profile's.", dir_okay=False)]
 DeviceOpt = Annotated[str, typer.Option("--device", "-d", help="auto (cuda, then mps, then cpu), cpu, cuda, "
                                         "cuda:N or mps.")]
@@ -49,8 +49,9 @@ def main(
                                           help="Print the version and exit.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log metadata notes per photo.")] = False,
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
-                        handlers=[RichHandler(console=err, show_time=False, show_path=False)], force=True)
+    # Plain lines, one per event, never wrapped: they are read by people and by log collectors.
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s",
+                        stream=sys.stderr, force=True)
 
 
 def _fail(exc: DronecheckError) -> typer.Exit:
@@ -67,9 +68,9 @@ def scan(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where runs are written: "
                                           "OUT/<flight>/<run>/.")] = Path("outputs"),
     device: DeviceOpt = "auto",
-    conf: Annotated[Optional[float], typer.Option(help="Confidence threshold (0-1); default from the profile.",
+    conf: Annotated[float | None, typer.Option(help="Confidence threshold (0-1); default from the profile.",
                                                   min=0.0, max=1.0)] = None,
-    iou: Annotated[Optional[float], typer.Option(help="IoU threshold for merging boxes (0-1); default from "
+    iou: Annotated[float | None, typer.Option(help="IoU threshold for merging boxes (0-1); default from "
                                                  "the profile.", min=0.0, max=1.0)] = None,
     batch: Annotated[int, typer.Option(help="Photos per model call.", min=1)] = 4,
 ) -> None:
@@ -133,3 +134,74 @@ def doctor() -> None:
     for key, value in facts():
         table.add_row(key, value)
     out.print(table)
+
+
+DataOpt = Annotated[Path, typer.Option("--data", help="Ultralytics data file (data.yaml) of a YOLO-format data "
+                                       "set, e.g. datasets/cracks/data.yaml.", exists=True, dir_okay=False)]
+
+
+@app.command()
+def train(
+    profile: ProfileOpt,
+    data: DataOpt,
+    epochs: Annotated[int, typer.Option(help="Training epochs.", min=1)] = 60,
+    imgsz: Annotated[int, typer.Option(help="Training image size in pixels.", min=32)] = 384,
+    batch: Annotated[int, typer.Option(help="Images per training step.", min=1)] = 16,
+    start: Annotated[Path | None, typer.Option("--from", help="Start from these YOLO weights (fine-tuning); "
+                                                  "default: from scratch.", exists=True, dir_okay=False)] = None,
+    device: DeviceOpt = "auto",
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write the weights; the model "
+                                                     "card goes beside them. Default: weights/<the profile's "
+                                                     "weights name>.")] = None,
+) -> None:
+    """Train a detector for a profile, offline, and write the weights with their model card.
+
+    Example: dronecheck train --profile cracks --data datasets/cracks/data.yaml --epochs 60
+    """
+    from dronecheck.training import train_profile
+
+    try:
+        result = train_profile(profile, data, epochs=epochs, imgsz=imgsz, batch=batch, start=start,
+                               device=device, out=out_file)
+    except DronecheckError as exc:
+        raise _fail(exc) from None
+    out.print(f"trained in {result.seconds:.0f} s on {result.device}: {result.weights} "
+              f"(card: {result.weights.with_suffix('.card.md')})")
+
+
+@app.command("eval")
+def evaluate(
+    weights: Annotated[Path, typer.Option("--weights", "-w", help="YOLO weights (.pt) to score.", exists=True,
+                                          dir_okay=False)],
+    data: DataOpt,
+    split: Annotated[str, typer.Option(help="Which split of the data set to score on.")] = "test",
+    imgsz: Annotated[int, typer.Option(help="Image size the model sees; use the profile's to score it the way "
+                                       "`scan` sees whole photos.", min=32)] = 640,
+    device: DeviceOpt = "auto",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Where to write the scores as JSON. Default: "
+                                                     "outputs/eval/<weights>-<data>-<split>.json.")] = None,
+    card_label: Annotated[str | None, typer.Option("--card", help="Also record the scores in the weights' "
+                                                      "model card under this label.")] = None,
+) -> None:
+    """Score weights on a data set: precision, recall, mAP50 and mAP50-95 per class.
+
+    Example: dronecheck eval --weights weights/cracks-yolov8n.pt --data datasets/cracks/data.yaml --split test
+    """
+    from dronecheck import card
+    from dronecheck.evaluate import evaluate as run_eval
+    from dronecheck.report.files import write_json
+
+    try:
+        result = run_eval(weights, data, split=split, imgsz=imgsz, device=device)
+    except DronecheckError as exc:
+        raise _fail(exc) from None
+    target = json_out or Path("outputs/eval") / f"{weights.stem}-{data.parent.name}-{split}.json"
+    write_json(target, result)
+    if card_label:
+        card.set_scores(weights, result, card_label)
+    table = Table("class", "precision", "recall", "mAP50", "mAP50-95",
+                  title=f"{weights.name} on {data.parent.name}/{split} at {imgsz} px")
+    for row in result["rows"]:
+        table.add_row(row["class"], *(f"{row[k]:.3f}" for k in ("precision", "recall", "map50", "map50_95")))
+    out.print(table)
+    out.print(f"written: {target}")

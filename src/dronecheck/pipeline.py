@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +98,7 @@ def finding_id(frame: Frame, model_sha256: str, class_id: int, box: np.ndarray) 
 
 
 def new_run(options: ScanOptions) -> RunResult:
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     root = options.path if options.path.is_dir() else options.path.parent
     flight = root.resolve().name or "flight"
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
@@ -156,9 +156,9 @@ def _scan_batch(run: RunResult, paths: list[Path]) -> None:
         loaded = _read(run, paths)
     with timed(run.timings, "detect"):
         detections = detector.predict([pixels for _, pixels in loaded])
-    for (frame, pixels), dets in zip(loaded, detections):
+    for (frame, pixels), dets in zip(loaded, detections, strict=True):
         with timed(run.timings, "georef"):
-            ids = [finding_id(frame, detector.sha256, int(c), b) for c, b in zip(dets.class_id, dets.xyxy)]
+            ids = [finding_id(frame, detector.sha256, int(c), b) for c, b in zip(dets.class_id, dets.xyxy, strict=True)]
             findings = georeference(frame, dets, detector.class_names, ids)
         with timed(run.timings, "write"):
             for f in findings:
@@ -175,7 +175,7 @@ def write_outputs(run: RunResult) -> None:
     """findings.geojson, footprints.geojson, run.json and report.html, each written atomically."""
     detector = run.detector
     assert detector is not None
-    run.finished = datetime.now(timezone.utc)
+    run.finished = datetime.now(UTC)
     ctx = RunContext(run.run_id, run.options.profile.name, detector.name, detector.sha256)
     write_json(run.run_dir / "findings.geojson", findings_collection(run.findings, ctx, run.crops))
     write_json(run.run_dir / "footprints.geojson", footprints_collection(run.findings, ctx))

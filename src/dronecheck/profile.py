@@ -53,11 +53,12 @@ def resolve_weights(value: str, relative_to: Path | None) -> Path:
     raise ProfileError(f"weights file {value!r} not found (looked in: {looked})")
 
 
-def load_profile(name_or_path: str, weights: Path | None = None) -> Profile:
+def load_profile(name_or_path: str, weights: Path | None = None, *, require_weights: bool = True) -> Profile:
     """Load a built-in profile by name or a user's profile file by path.
 
     `weights` overrides the profile's weights. Unknown keys and missing weights fail here,
-    at start, with a message that names them.
+    at start, with a message that names them (training, which makes the weights, passes
+    `require_weights=False`).
     """
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
@@ -74,10 +75,10 @@ def load_profile(name_or_path: str, weights: Path | None = None) -> Profile:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"profile {source}: not valid TOML ({exc})") from exc
-    return _build(raw, source, base, weights)
+    return _build(raw, source, base, weights, require_weights)
 
 
-def _build(raw: dict, source: str, base: Path | None, weights: Path | None) -> Profile:
+def _build(raw: dict, source: str, base: Path | None, weights: Path | None, require_weights: bool) -> Profile:
     known = {f.name for f in fields(Profile)} - {"source"}
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -86,10 +87,16 @@ def _build(raw: dict, source: str, base: Path | None, weights: Path | None) -> P
     missing = sorted({"name", "weights", "classes"} - set(raw))
     if missing:
         raise ProfileError(f"profile {source}: missing key(s) {', '.join(missing)}")
+    if weights is None:
+        try:
+            weights = resolve_weights(str(raw["weights"]), base)
+        except ProfileError:
+            if require_weights:
+                raise
+            weights = Path("weights") / str(raw["weights"])
     try:
         return Profile(
-            name=str(raw["name"]), description=str(raw.get("description", "")),
-            weights=weights.resolve() if weights else resolve_weights(str(raw["weights"]), base),
+            name=str(raw["name"]), description=str(raw.get("description", "")), weights=weights.resolve(),
             classes=tuple(str(c) for c in raw["classes"]), conf=float(raw.get("conf", 0.25)),
             iou=float(raw.get("iou", 0.5)), imgsz=int(raw.get("imgsz", 640)), source=source)
     except (TypeError, ValueError) as exc:

@@ -37,8 +37,14 @@ def prepare() -> None:
 
     import torch
     import ultralytics.utils
+    import ultralytics.utils.patches
     import ultralytics.utils.torch_utils
+    from PIL import Image
     from ultralytics.utils import SETTINGS
+
+    # Importing Ultralytics replaces PIL.Image.open with a version that, on any file Pillow
+    # cannot identify, tries to install pi-heif: undo that for the whole process.
+    Image.open = ultralytics.utils.patches._image_open
 
     # select_device() resets torch to NUM_THREADS (cpu_count - 1) on every call
     ultralytics.utils.NUM_THREADS = ultralytics.utils.torch_utils.NUM_THREADS = threads()

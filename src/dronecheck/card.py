@@ -1,0 +1,95 @@
+"""Model cards: what a model is for, what it learned from, how well it scores, its limits.
+
+Dutch public bodies publish this for every algorithm they use (the Algoritmeregister).
+The card is JSON beside the weights (`<weights>.card.json`, read by the report) with a
+Markdown rendering for people (`<weights>.card.md`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dronecheck.report.files import write_atomic
+
+HUMAN_OVERSIGHT = ("Every finding is a suspicion for a person to confirm or reject; the model decides nothing. "
+                   "The report shows each finding's crop, score and position for that review.")
+
+
+def card_path(weights: Path) -> Path:
+    return weights.with_suffix(".card.json")
+
+
+def read(weights: Path) -> dict[str, Any]:
+    path = card_path(weights)
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def write(weights: Path, card: dict[str, Any]) -> None:
+    write_atomic(card_path(weights), (json.dumps(card, indent=1, ensure_ascii=False) + "\n").encode())
+    write_atomic(weights.with_suffix(".card.md"), markdown(card).encode())
+
+
+def set_scores(weights: Path, result: dict[str, Any], label: str) -> dict[str, Any]:
+    """Put an evaluation result into the card under `label`, replacing an older one of that label."""
+    card = read(weights)
+    rows = [s for s in card.get("scores", []) if s["set"] != label]
+    rows += [{"set": label, **{k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}}
+             for row in result["rows"]]
+    card["scores"] = rows
+    card["sha256"] = result["sha256"]
+    write(weights, card)
+    return card
+
+
+def split_counts(data_root: Path) -> dict[str, dict[str, int]]:
+    """Images and boxes per split of a YOLO data set laid out as labels/<split>/*.txt."""
+    counts = {}
+    for split_dir in sorted(p for p in (data_root / "labels").iterdir() if p.is_dir()):
+        labels = list(split_dir.glob("*.txt"))
+        counts[split_dir.name] = {"images": len(labels),
+                                  "boxes": sum(len(p.read_text().split("\n")) - 1 for p in labels)}
+    return counts
+
+
+def new_card(*, name: str, purpose: str, classes: list[str], data: Path, training: dict[str, Any],
+             sha256: str, version: str) -> dict[str, Any]:
+    counts = split_counts(data.parent)
+    described = "; ".join(f"{s}: {c['images']} images, {c['boxes']} boxes" for s, c in counts.items())
+    return {
+        "name": name,
+        "version": version,
+        "date": date.today().isoformat(),
+        "purpose": purpose,
+        "intended_use": "Finding candidates for a person to review in drone inspection photos.",
+        "classes": classes,
+        "training_data": f"{data.parent.name} ({described}); origin and licences in "
+                         f"datasets/{data.parent.name}/SOURCE.md",
+        "split": "by source (site, flight or source photo), never random tiles of one photo on both sides; "
+                 f"see datasets/{data.parent.name}/SOURCE.md",
+        "training": training,
+        "scores": [],
+        "limits": "",
+        "human_oversight": HUMAN_OVERSIGHT,
+        "sha256": sha256,
+    }
+
+
+def markdown(card: dict[str, Any]) -> str:
+    lines = [f"# Model card: {card.get('name', '?')}", ""]
+    for key in ("purpose", "intended_use", "classes", "training_data", "split", "limits", "human_oversight",
+                "version", "date", "sha256"):
+        value = card.get(key)
+        if value:
+            text = ", ".join(value) if isinstance(value, list) else value
+            lines.append(f"- **{key.replace('_', ' ').capitalize()}**: {text}")
+    if card.get("training"):
+        lines += ["", "## Training", ""] + [f"- {k}: {v}" for k, v in card["training"].items()]
+    if card.get("scores"):
+        lines += ["", "## Scores", "", "| evaluated on | class | precision | recall | mAP50 | mAP50-95 |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {s['set']} | {s['class']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['map50']:.3f} "
+                  f"| {s['map50_95']:.3f} |" for s in card["scores"]]
+    return "\n".join(lines) + "\n"
