@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -41,11 +42,16 @@ def _xmp_numbers(data: bytes, notes: list[str]) -> dict[str, float]:
 
 
 def _exif(image: Image.Image, notes: list[str]) -> Exif:
-    try:
-        return read_exif(image)
-    except Exception as exc:  # Pillow raises many kinds on malformed EXIF; none should stop the scan
-        notes.append(f"EXIF unreadable ({type(exc).__name__}: {exc})")
-        return Exif()
+    with warnings.catch_warnings(record=True) as caught:  # Pillow warns about corrupt EXIF tags
+        warnings.simplefilter("always")
+        try:
+            exif = read_exif(image)
+        except Exception as exc:  # Pillow raises many kinds on malformed EXIF; none should stop the scan
+            notes.append(f"EXIF unreadable ({type(exc).__name__}: {exc})")
+            exif = Exif()
+    if caught:
+        notes.append(f"EXIF partly corrupt ({caught[-1].message})")
+    return exif
 
 
 def _pose(exif: Exif, xmp: dict[str, float], notes: list[str]) -> Pose:
