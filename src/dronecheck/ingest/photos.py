@@ -42,16 +42,11 @@ def _xmp_numbers(data: bytes, notes: list[str]) -> dict[str, float]:
 
 
 def _exif(image: Image.Image, notes: list[str]) -> Exif:
-    with warnings.catch_warnings(record=True) as caught:  # Pillow warns about corrupt EXIF tags
-        warnings.simplefilter("always")
-        try:
-            exif = read_exif(image)
-        except Exception as exc:  # Pillow raises many kinds on malformed EXIF; none should stop the scan
-            notes.append(f"EXIF unreadable ({type(exc).__name__}: {exc})")
-            exif = Exif()
-    if caught:
-        notes.append(f"EXIF partly corrupt ({caught[-1].message})")
-    return exif
+    try:
+        return read_exif(image)
+    except Exception as exc:  # Pillow raises many kinds on malformed EXIF; none should stop the scan
+        notes.append(f"EXIF unreadable ({type(exc).__name__}: {exc})")
+        return Exif()
 
 
 def _pose(exif: Exif, xmp: dict[str, float], notes: list[str]) -> Pose:
@@ -80,9 +75,13 @@ def read_frame(path: Path) -> Frame:
     XMP does not raise: the Frame's notes say what could not be read.
     """
     data = path.read_bytes()
-    image = _open(path, data)
     notes: list[str] = []
-    exif, xmp = _exif(image, notes), _xmp_numbers(data, notes)
+    with warnings.catch_warnings(record=True) as caught:  # Pillow warns (once per tag) about corrupt EXIF
+        warnings.simplefilter("always")
+        image = _open(path, data)
+        exif, xmp = _exif(image, notes), _xmp_numbers(data, notes)
+    if caught:
+        notes.append(f"EXIF partly corrupt ({caught[-1].message})")
     width, height = image.size
     focal, source, sw, sh = focal_px(exif, xmp, width, height)
     if focal is None:
@@ -113,7 +112,8 @@ def load_pixels(frame: Frame) -> np.ndarray:
     Raises BadInputError when the file cannot be decoded completely (truncated, corrupt).
     """
     try:
-        with Image.open(frame.path) as image:
+        with warnings.catch_warnings(), Image.open(frame.path) as image:
+            warnings.simplefilter("ignore")  # corrupt EXIF was noted by read_frame
             image.load()
             return _to_rgb(image)
     except OSError as exc:
