@@ -81,6 +81,8 @@ def main() -> None:
         shutil.rmtree(HERE / sub, ignore_errors=True)
     quaywall(args.shared)
     masks(args.shared)
+    h1 = sorted(p.name for p in (HERE / "images" / "test").glob("quaywall-h1-*.jpg"))
+    (HERE / "test-site-h1.txt").write_text("".join(f"./images/test/{name}\n" for name in h1))
     for split in ("train", "val", "test"):
         labels = list((HERE / "labels" / split).glob("*.txt"))
         boxes = sum(len(p.read_text().splitlines()) for p in labels)

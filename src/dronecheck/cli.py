@@ -112,16 +112,20 @@ def _summary(run) -> None:  # noqa: ANN001 - RunResult, imported lazily
 
 @app.command()
 def profiles() -> None:
-    """List the built-in profiles with their model and classes."""
+    """List the built-in profiles with their model, classes and the model's scores."""
+    from dronecheck import card
     from dronecheck.profile import builtin_names, load_profile
 
-    table = Table("profile", "weights", "classes", "conf", "description")
+    table = Table("profile", "weights", "classes", "conf", "mAP50 (from the model card)", "description")
     for name in builtin_names():
         try:
             p = load_profile(name)
-            table.add_row(name, p.weights.name, ", ".join(p.classes), str(p.conf), p.description)
         except DronecheckError as exc:
-            table.add_row(name, f"[red]{exc}[/red]", "", "", "")
+            table.add_row(name, f"[red]{exc}[/red]", "", "", "", "")
+            continue
+        scores = [f"{s['set']}: {s['map50']:.2f}" for s in card.read(p.weights).get("scores", []) if s["class"] == "all"]
+        table.add_row(name, p.weights.name, ", ".join(p.classes), str(p.conf), "\n".join(scores) or "no card",
+                      p.description)
     out.print(table)
 
 
