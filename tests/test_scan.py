@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from PIL import Image
 from shapely.geometry import LinearRing, shape
 
 from conftest import FLIGHT, Scan, copy_photos, run_scan
@@ -140,3 +141,27 @@ def test_ids_stay_the_same_when_photos_are_renamed_and_scanned_again(demo: Scan,
         first[f["properties"]["image_sha256"]].add(f["id"])
     for f in load(rescan, "findings.geojson")["features"]:
         assert f["id"] in first[f["properties"]["image_sha256"]]
+
+
+def test_ships_profile_finds_labelled_vessels(tmp_path: Path) -> None:
+    """The ships model on held-out source images: aerial tiles without GPS, so no geometry."""
+    ships = FLIGHT.parent / "ships"
+    images = sorted((ships / "images" / "test").glob("*.jpg"))[::9]
+    flight = tmp_path / "harbour"
+    flight.mkdir()
+    for image in images:
+        (flight / image.name).write_bytes(image.read_bytes())
+    scan = run_scan(flight, tmp_path / "out", "--profile", "ships")
+    assert scan.exit_code == 0, scan.output
+    hits = 0
+    features = load(scan, "findings.geojson")["features"]
+    for feat in features:
+        assert feat["geometry"] is None and feat["properties"]["class"] == "ship"
+        name = feat["properties"]["image"]
+        w, h = Image.open(flight / name).size
+        x0, y0, x1, y1 = feat["properties"]["box_px"]
+        cx, cy = (x0 + x1) / 2 / w, (y0 + y1) / 2 / h
+        rows = [list(map(float, r.split()[1:])) for r in (ships / "labels" / "test" / f"{Path(name).stem}.txt")
+                .read_text().splitlines() if r.strip()]
+        hits += any(abs(cx - bx) <= bw / 2 and abs(cy - by) <= bh / 2 for bx, by, bw, bh in rows)
+    assert hits >= len(images) // 2, f"{hits} of {len(features)} findings on labelled ships in {len(images)} images"

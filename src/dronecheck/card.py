@@ -50,7 +50,7 @@ def split_counts(data_root: Path) -> dict[str, dict[str, int]]:
     for split_dir in sorted(p for p in (data_root / "labels").iterdir() if p.is_dir()):
         labels = list(split_dir.glob("*.txt"))
         counts[split_dir.name] = {"images": len(labels),
-                                  "boxes": sum(len(p.read_text().split("\n")) - 1 for p in labels)}
+                                  "boxes": sum(len(p.read_text().split()) // 5 for p in labels)}
     return counts
 
 
