@@ -123,7 +123,8 @@ def profiles() -> None:
         except DronecheckError as exc:
             table.add_row(name, f"[red]{exc}[/red]", "", "", "", "")
             continue
-        scores = [f"{s['set']}: {s['map50']:.2f}" for s in card.read(p.weights).get("scores", []) if s["class"] == "all"]
+        rows = card.read(p.weights).get("scores", [])
+        scores = [f"{s['set']}: {s['map50']:.2f}" for s in rows if s["class"] == "all"]
         table.add_row(name, p.weights.name, ", ".join(p.classes), str(p.conf), "\n".join(scores) or "no card",
                       p.description)
     out.print(table)
