@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
@@ -54,3 +55,24 @@ def test_train_refuses_data_whose_classes_do_not_match_the_profile(tmp_path: Pat
     result = CliRunner().invoke(app, ["train", "--profile", "cracks", "--data", str(data), "--epochs", "1",
                                       "--out", str(tmp_path / "x.pt")])
     assert result.exit_code == 1 and "pothole" in result.output
+
+
+def test_eval_as_scan_agrees_with_ultralytics_on_whole_photos_and_also_tiles(tmp_path: Path) -> None:
+    """Scored the way scan sees photos, whole photos give Ultralytics' own figures; tiling scores too."""
+    data = ROOT / "datasets" / "road-check" / "data.yaml"
+    weights = ROOT / "weights" / "cracks-yolov8n.pt"
+    tiled = tmp_path / "tiled.toml"
+    tiled.write_text(f'name = "tiled"\nweights = "{weights}"\nclasses = ["crack"]\nimgsz = 640\n'
+                     "tile_size = 640\ntile_overlap = 0.2\n")
+    runner = CliRunner()
+    results = {}
+    for name, args in (("ultralytics", ["--weights", str(weights), "--imgsz", "1280"]),
+                       ("as-scan", ["--profile", "cracks"]), ("tiled", ["--profile", str(tiled)])):
+        out = tmp_path / f"{name}.json"
+        result = runner.invoke(app, ["eval", "--data", str(data), "--device", "cpu", "--json", str(out), *args])
+        assert result.exit_code == 0, result.output
+        results[name] = json.loads(out.read_text())
+    assert results["as-scan"]["rows"][0]["instances"] == results["ultralytics"]["rows"][0]["instances"] == 64
+    assert results["as-scan"]["rows"][0]["map50"] == pytest.approx(results["ultralytics"]["rows"][0]["map50"],
+                                                                   abs=0.01)
+    assert results["tiled"]["tile_size"] == 640 and 0 <= results["tiled"]["rows"][0]["map50"] <= 1

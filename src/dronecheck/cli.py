@@ -176,12 +176,13 @@ def train(
 
 @app.command("eval")
 def evaluate(
-    weights: Annotated[Path, typer.Option("--weights", "-w", help="YOLO weights (.pt) to score.", exists=True,
-                                          dir_okay=False)],
     data: DataOpt,
+    weights: Annotated[Path | None, typer.Option("--weights", "-w", help="YOLO weights (.pt) to score; default: "
+                                                    "the profile's.", exists=True, dir_okay=False)] = None,
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="Score the way `scan` sees photos with "
+                                                   "this profile: its image size, tiling and merging.")] = None,
     split: Annotated[str, typer.Option(help="Which split of the data set to score on.")] = "test",
-    imgsz: Annotated[int, typer.Option(help="Image size the model sees; use the profile's to score it the way "
-                                       "`scan` sees whole photos.", min=32)] = 640,
+    imgsz: Annotated[int, typer.Option(help="Image size the model sees (without --profile).", min=32)] = 640,
     device: DeviceOpt = "auto",
     json_out: Annotated[Path | None, typer.Option("--json", help="Where to write the scores as JSON. Default: "
                                                      "outputs/eval/<weights>-<data>-<split>.json.")] = None,
@@ -190,23 +191,35 @@ def evaluate(
 ) -> None:
     """Score weights on a data set: precision, recall, mAP50 and mAP50-95 per class.
 
-    Example: dronecheck eval --weights weights/cracks-yolov8n.pt --data datasets/cracks/data.yaml --split test
+    Example: dronecheck eval --profile cracks --data datasets/road-check/data.yaml
     """
     from dronecheck import card
     from dronecheck.evaluate import evaluate as run_eval
+    from dronecheck.evaluate import evaluate_as_scan
+    from dronecheck.profile import load_profile
     from dronecheck.report.files import write_json
 
+    if weights is None and profile is None:
+        err.print("[red]error:[/red] give --weights, --profile, or both")
+        raise typer.Exit(code=2)
     try:
-        result = run_eval(weights, data, split=split, imgsz=imgsz, device=device)
+        if profile:
+            chosen = load_profile(profile, weights)
+            result = evaluate_as_scan(chosen, data, split=split, device=device)
+        else:
+            result = run_eval(weights, data, split=split, imgsz=imgsz, device=device)
     except DronecheckError as exc:
         raise _fail(exc) from None
-    target = json_out or Path("outputs/eval") / f"{weights.stem}-{data.parent.name}-{split}.json"
+    scored = Path(result["weights"])
+    target = json_out or Path("outputs/eval") / f"{scored.stem}-{data.parent.name}-{split}.json"
     write_json(target, result)
     if card_label:
-        card.set_scores(weights, result, card_label)
-    table = Table("class", "precision", "recall", "mAP50", "mAP50-95",
-                  title=f"{weights.name} on {data.parent.name}/{split} at {imgsz} px")
+        card.set_scores(scored, result, card_label)
+    how = f"as scan sees it ({profile})" if profile else f"at {imgsz} px"
+    table = Table("class", "instances", "precision", "recall", "mAP50", "mAP50-95",
+                  title=f"{scored.name} on {data.parent.name}/{split}, {how}")
     for row in result["rows"]:
-        table.add_row(row["class"], *(f"{row[k]:.3f}" for k in ("precision", "recall", "map50", "map50_95")))
+        table.add_row(row["class"], str(row["instances"]),
+                      *(f"{row[k]:.3f}" for k in ("precision", "recall", "map50", "map50_95")))
     out.print(table)
     out.print(f"written: {target}")

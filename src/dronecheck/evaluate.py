@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
+import yaml
+from PIL import Image
+
 from dronecheck.detect import runtime, yolo
+from dronecheck.profile import Profile
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"}
 
 
 def evaluate(weights: Path, data: Path, *, split: str = "test", imgsz: int = 640, device: str | None = None,
@@ -34,3 +43,65 @@ def evaluate(weights: Path, data: Path, *, split: str = "test", imgsz: int = 640
                      "recall": float(r), "map50": float(ap50), "map50_95": float(ap)})
     return {"weights": str(weights), "sha256": yolo.sha256_file(weights), "data": str(data), "split": split,
             "imgsz": imgsz, "device": chosen, "rows": rows}
+
+
+def _split_images(data: Path, split: str) -> list[Path]:
+    """The images of one split of an Ultralytics data file: a folder or a .txt list of paths."""
+    entry = Path(str(yaml.safe_load(data.read_text())[split]))
+    entry = entry if entry.is_absolute() else data.parent / entry
+    if entry.suffix == ".txt":
+        return [entry.parent / line.strip() for line in entry.read_text().splitlines() if line.strip()]
+    return sorted(p for p in entry.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _labels(image: Path, width: int, height: int) -> np.ndarray:
+    """YOLO labels of an image as (n, 5): class, x0, y0, x1, y1 in pixels."""
+    label = Path(str(image).replace(f"{os.sep}images{os.sep}", f"{os.sep}labels{os.sep}")).with_suffix(".txt")
+    rows = np.array([r.split() for r in label.read_text().splitlines() if r.strip()] if label.exists() else [],
+                    dtype=np.float64).reshape(-1, 5)
+    cls, cx, cy, w, h = rows.T
+    return np.column_stack([cls, (cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width,
+                            (cy + h / 2) * height])
+
+
+def evaluate_as_scan(profile: Profile, data: Path, *, split: str = "test", device: str | None = None,
+                     batch: int = 4) -> dict[str, Any]:
+    """Score the profile's model the way `scan` sees photos: whole photos at the profile's image
+    size, or tiled as the profile says, with the same merging. Matching and average
+    precision are Ultralytics' own, so the figures compare with `evaluate`.
+    """
+    import torch
+    from ultralytics.engine.validator import BaseValidator
+    from ultralytics.utils.metrics import ap_per_class, box_iou
+
+    detector = yolo.load(profile.weights, device=device, conf=0.001, iou=profile.iou, imgsz=profile.imgsz,
+                         tile_size=profile.tile_size, tile_overlap=profile.tile_overlap)
+    matcher = SimpleNamespace(iouv=torch.linspace(0.5, 0.95, 10))
+    stats: dict[str, list[np.ndarray]] = {"tp": [], "conf": [], "pred_cls": [], "target_cls": []}
+    images = _split_images(data, split)
+    for start in range(0, len(images), batch):
+        chunk = images[start:start + batch]
+        pixels = [np.asarray(Image.open(p).convert("RGB")) for p in chunk]
+        for image, array, dets in zip(chunk, pixels, detector.detect(pixels, batch), strict=True):
+            truth = _labels(image, array.shape[1], array.shape[0])
+            iou = box_iou(torch.from_numpy(truth[:, 1:]), torch.from_numpy(dets.xyxy))
+            order = np.argsort(-dets.confidence)  # matching expects descending confidence
+            correct = BaseValidator.match_predictions(matcher, torch.from_numpy(dets.class_id[order]),
+                                                      torch.from_numpy(truth[:, 0]), iou[:, order])
+            stats["tp"].append(correct.numpy())
+            stats["conf"].append(dets.confidence[order])
+            stats["pred_cls"].append(dets.class_id[order])
+            stats["target_cls"].append(truth[:, 0])
+    joined = {k: np.concatenate(v) for k, v in stats.items()}
+    _, _, p, r, _, ap, classes, *_ = ap_per_class(joined["tp"], joined["conf"], joined["pred_cls"],
+                                                  joined["target_cls"])
+    counts = np.bincount(joined["target_cls"].astype(int), minlength=len(detector.class_names))
+    rows = [{"class": "all", "instances": int(counts.sum()), "precision": float(p.mean()) if len(p) else 0.0,
+             "recall": float(r.mean()) if len(r) else 0.0, "map50": float(ap[:, 0].mean()) if len(ap) else 0.0,
+             "map50_95": float(ap.mean()) if len(ap) else 0.0}]
+    rows += [{"class": detector.class_names[int(c)], "instances": int(counts[int(c)]), "precision": float(p[i]),
+              "recall": float(r[i]), "map50": float(ap[i, 0]), "map50_95": float(ap[i].mean())}
+             for i, c in enumerate(classes)]
+    return {"weights": str(profile.weights), "sha256": detector.sha256, "data": str(data), "split": split,
+            "imgsz": profile.imgsz, "tile_size": profile.tile_size, "tile_overlap": profile.tile_overlap,
+            "device": detector.device, "mode": "as scan", "images": len(images), "rows": rows}

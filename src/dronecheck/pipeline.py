@@ -119,7 +119,8 @@ def scan(options: ScanOptions, on_photo: Callable[[int, int, str], None] | None 
     with timed(run.timings, "load_model"):
         run.detector = yolo.load(profile.weights, device=options.device,
                                  conf=profile.conf if options.conf is None else options.conf,
-                                 iou=profile.iou if options.iou is None else options.iou, imgsz=profile.imgsz)
+                                 iou=profile.iou if options.iou is None else options.iou, imgsz=profile.imgsz,
+                                 tile_size=profile.tile_size, tile_overlap=profile.tile_overlap)
     run.run_dir.mkdir(parents=True)
     total = len(found.photos)
     for start in range(0, total, max(1, options.batch)):
@@ -155,7 +156,7 @@ def _scan_batch(run: RunResult, paths: list[Path]) -> None:
     with timed(run.timings, "read"):
         loaded = _read(run, paths)
     with timed(run.timings, "detect"):
-        detections = detector.predict([pixels for _, pixels in loaded])
+        detections = detector.detect([pixels for _, pixels in loaded], run.options.batch)
     for (frame, pixels), dets in zip(loaded, detections, strict=True):
         with timed(run.timings, "georef"):
             ids = [finding_id(frame, detector.sha256, int(c), b) for c, b in zip(dets.class_id, dets.xyxy, strict=True)]

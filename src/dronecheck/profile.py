@@ -26,6 +26,8 @@ class Profile:
     conf: float = 0.25
     iou: float = 0.5
     imgsz: int = 640
+    tile_size: int = 0  # 0: photos go to the model whole; else tiles of this many pixels
+    tile_overlap: float = 0.2  # fraction of a tile shared with its neighbour
     source: str = ""  # the file the profile came from
 
 
@@ -95,9 +97,17 @@ def _build(raw: dict, source: str, base: Path | None, weights: Path | None, requ
                 raise
             weights = Path("weights") / str(raw["weights"])
     try:
-        return Profile(
+        profile = Profile(
             name=str(raw["name"]), description=str(raw.get("description", "")), weights=weights.resolve(),
             classes=tuple(str(c) for c in raw["classes"]), conf=float(raw.get("conf", 0.25)),
-            iou=float(raw.get("iou", 0.5)), imgsz=int(raw.get("imgsz", 640)), source=source)
+            iou=float(raw.get("iou", 0.5)), imgsz=int(raw.get("imgsz", 640)),
+            tile_size=int(raw.get("tile_size", 0)), tile_overlap=float(raw.get("tile_overlap", 0.2)), source=source)
     except (TypeError, ValueError) as exc:
         raise ProfileError(f"profile {source}: bad value ({exc})") from exc
+    for key, value, ok in (("conf", profile.conf, 0 <= profile.conf <= 1), ("iou", profile.iou, 0 < profile.iou <= 1),
+                           ("imgsz", profile.imgsz, profile.imgsz >= 32),
+                           ("tile_size", profile.tile_size, profile.tile_size == 0 or profile.tile_size >= 32),
+                           ("tile_overlap", profile.tile_overlap, 0 <= profile.tile_overlap < 0.9)):
+        if not ok:
+            raise ProfileError(f"profile {source}: {key} = {value} is out of range")
+    return profile

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from dronecheck.detect import runtime
+from dronecheck.detect.tiling import detect_tiled
 from dronecheck.errors import ModelError
 from dronecheck.types import Detections
 
@@ -64,23 +65,44 @@ class Detector:
     iou: float
     imgsz: int
     model: Any
+    tile_size: int = 0  # 0: each photo goes to the model whole, resized to imgsz
+    tile_overlap: float = 0.2
 
     @property
     def name(self) -> str:
         return self.weights.name
+
+    def detect(self, images: list[np.ndarray], batch: int) -> list[Detections]:
+        """Detect in whole photos, tiled when the profile asks for tiles."""
+        if not self.tile_size:
+            return self.predict(images)
+        return detect_tiled(images, self.predict, self.merge, size=self.tile_size, overlap=self.tile_overlap,
+                            batch=batch)
+
+    def merge(self, dets: Detections) -> Detections:
+        """Class-wise NMS at the detector's IoU threshold: one box per object across tile borders."""
+        import torch
+        from torchvision.ops import batched_nms
+
+        if len(dets) < 2:
+            return dets
+        keep = batched_nms(torch.from_numpy(dets.xyxy), torch.from_numpy(dets.confidence),
+                           torch.from_numpy(dets.class_id), self.iou).numpy()
+        return dets[np.sort(keep)]
 
     def predict(self, images: list[np.ndarray]) -> list[Detections]:
         """Detect in a batch of (H, W, 3) uint8 RGB images, one `Detections` each."""
         if not images:
             return []
         bgr = [np.ascontiguousarray(im[..., ::-1]) for im in images]  # Ultralytics takes arrays as BGR
+        gpu = {"half": True} if self.device.startswith("cuda") else {}  # half precision on CUDA only
         results = self.model.predict(bgr, imgsz=self.imgsz, conf=self.conf, iou=self.iou, device=self.device,
-                                     half=self.device.startswith("cuda"), batch=len(bgr), verbose=False)
+                                     batch=len(bgr), verbose=False, **gpu)
         return [detections_from_ultralytics(r) for r in results]
 
 
 def load(weights: Path, *, device: str | None = None, conf: float = 0.25, iou: float = 0.5,
-         imgsz: int = 640) -> Detector:
+         imgsz: int = 640, tile_size: int = 0, tile_overlap: float = 0.2) -> Detector:
     """Load YOLO weights offline. Raises ModelError with the file and the reason."""
     if not weights.is_file():
         raise ModelError(f"weights file not found: {weights}")
@@ -94,4 +116,5 @@ def load(weights: Path, *, device: str | None = None, conf: float = 0.25, iou: f
         raise ModelError(f"cannot load weights {weights}: {exc}") from exc
     names = model.names
     class_names = tuple(names[i] for i in sorted(names)) if isinstance(names, dict) else tuple(names)
-    return Detector(weights, sha256_file(weights), chosen, class_names, conf, iou, imgsz, model)
+    return Detector(weights, sha256_file(weights), chosen, class_names, conf, iou, imgsz, model, tile_size,
+                    tile_overlap)
