@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pyogrio
 import pytest
 from PIL import Image
+from pyproj import Geod
 from shapely.geometry import LinearRing, shape
 
 from conftest import FLIGHT, Scan, copy_photos, run_scan
@@ -82,10 +82,9 @@ def test_finding_point_lies_inside_its_footprint_and_sizes_agree(demo: Scan) -> 
         poly = shape(feat["geometry"])
         assert poly.buffer(1e-7).contains(points[feat["id"]])
         props = feat["properties"]
-        # footprint area in m² from the polygon, against width × length
-        lat = poly.centroid.y
-        area_m2 = poly.area * 111_320 ** 2 * math.cos(math.radians(lat))
-        assert area_m2 == pytest.approx(props["width_m"] * props["length_m"], rel=0.02)
+        area_m2, perimeter_m = Geod(ellps="WGS84").geometry_area_perimeter(poly)
+        # 7 decimals round each corner by up to ~1 cm: allow that much along the perimeter
+        assert abs(area_m2) == pytest.approx(props["width_m"] * props["length_m"], rel=0.02, abs=0.01 * perimeter_m)
 
 
 def test_run_json_records_the_run(demo: Scan) -> None:

@@ -14,6 +14,7 @@ from PIL import Image
 
 from dronecheck.detect import runtime, yolo
 from dronecheck.profile import Profile
+from dronecheck.types import Detections
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"}
 
@@ -64,44 +65,54 @@ def _labels(image: Path, width: int, height: int) -> np.ndarray:
                             (cy + h / 2) * height])
 
 
-def evaluate_as_scan(profile: Profile, data: Path, *, split: str = "test", device: str | None = None,
-                     batch: int = 4) -> dict[str, Any]:
-    """Score the profile's model the way `scan` sees photos: whole photos at the profile's image
-    size, or tiled as the profile says, with the same merging. Matching and average
-    precision are Ultralytics' own, so the figures compare with `evaluate`.
+def score(pairs: list[tuple[np.ndarray, Detections]], class_names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Precision, recall, mAP50 and mAP50-95 per class, from (truth, detections) per image.
+
+    `truth` rows are (class, x0, y0, x1, y1) in pixels. Matching and average precision are
+    Ultralytics' own (`match_predictions`, `ap_per_class`), so figures compare with `evaluate`.
     """
     import torch
     from ultralytics.engine.validator import BaseValidator
     from ultralytics.utils.metrics import ap_per_class, box_iou
 
-    detector = yolo.load(profile.weights, device=device, conf=0.001, iou=profile.iou, imgsz=profile.imgsz,
-                         tile_size=profile.tile_size, tile_overlap=profile.tile_overlap)
     matcher = SimpleNamespace(iouv=torch.linspace(0.5, 0.95, 10))
     stats: dict[str, list[np.ndarray]] = {"tp": [], "conf": [], "pred_cls": [], "target_cls": []}
+    for truth, dets in pairs:
+        order = np.argsort(-dets.confidence, kind="stable")  # matching expects descending confidence
+        iou = box_iou(torch.from_numpy(truth[:, 1:]), torch.from_numpy(dets.xyxy[order]))
+        correct = BaseValidator.match_predictions(matcher, torch.from_numpy(dets.class_id[order]),
+                                                  torch.from_numpy(truth[:, 0]), iou)
+        stats["tp"].append(correct.numpy())
+        stats["conf"].append(dets.confidence[order])
+        stats["pred_cls"].append(dets.class_id[order])
+        stats["target_cls"].append(truth[:, 0])
+    joined = {k: np.concatenate(v) for k, v in stats.items()}
+    _, _, p, r, _, ap, classes, *_ = ap_per_class(joined["tp"], joined["conf"], joined["pred_cls"],
+                                                  joined["target_cls"])
+    counts = np.bincount(joined["target_cls"].astype(int), minlength=len(class_names))
+    rows = [{"class": "all", "instances": int(counts.sum()), "precision": float(p.mean()) if len(p) else 0.0,
+             "recall": float(r.mean()) if len(r) else 0.0, "map50": float(ap[:, 0].mean()) if len(ap) else 0.0,
+             "map50_95": float(ap.mean()) if len(ap) else 0.0}]
+    return rows + [{"class": class_names[int(c)], "instances": int(counts[int(c)]), "precision": float(p[i]),
+                    "recall": float(r[i]), "map50": float(ap[i, 0]), "map50_95": float(ap[i].mean())}
+                   for i, c in enumerate(classes)]
+
+
+def evaluate_as_scan(profile: Profile, data: Path, *, split: str = "test", device: str | None = None,
+                     batch: int = 4) -> dict[str, Any]:
+    """Score the profile's model the way `scan` sees photos: whole photos at the profile's image
+    size, or tiled as the profile says, with the same merging.
+    """
+    detector = yolo.load(profile.weights, device=device, conf=0.001, iou=profile.iou, imgsz=profile.imgsz,
+                         tile_size=profile.tile_size, tile_overlap=profile.tile_overlap)
     images = _split_images(data, split)
+    pairs = []
     for start in range(0, len(images), batch):
         chunk = images[start:start + batch]
         pixels = [np.asarray(Image.open(p).convert("RGB")) for p in chunk]
         for image, array, dets in zip(chunk, pixels, detector.detect(pixels, batch), strict=True):
-            truth = _labels(image, array.shape[1], array.shape[0])
-            iou = box_iou(torch.from_numpy(truth[:, 1:]), torch.from_numpy(dets.xyxy))
-            order = np.argsort(-dets.confidence)  # matching expects descending confidence
-            correct = BaseValidator.match_predictions(matcher, torch.from_numpy(dets.class_id[order]),
-                                                      torch.from_numpy(truth[:, 0]), iou[:, order])
-            stats["tp"].append(correct.numpy())
-            stats["conf"].append(dets.confidence[order])
-            stats["pred_cls"].append(dets.class_id[order])
-            stats["target_cls"].append(truth[:, 0])
-    joined = {k: np.concatenate(v) for k, v in stats.items()}
-    _, _, p, r, _, ap, classes, *_ = ap_per_class(joined["tp"], joined["conf"], joined["pred_cls"],
-                                                  joined["target_cls"])
-    counts = np.bincount(joined["target_cls"].astype(int), minlength=len(detector.class_names))
-    rows = [{"class": "all", "instances": int(counts.sum()), "precision": float(p.mean()) if len(p) else 0.0,
-             "recall": float(r.mean()) if len(r) else 0.0, "map50": float(ap[:, 0].mean()) if len(ap) else 0.0,
-             "map50_95": float(ap.mean()) if len(ap) else 0.0}]
-    rows += [{"class": detector.class_names[int(c)], "instances": int(counts[int(c)]), "precision": float(p[i]),
-              "recall": float(r[i]), "map50": float(ap[i, 0]), "map50_95": float(ap[i].mean())}
-             for i, c in enumerate(classes)]
+            pairs.append((_labels(image, array.shape[1], array.shape[0]), dets))
     return {"weights": str(profile.weights), "sha256": detector.sha256, "data": str(data), "split": split,
             "imgsz": profile.imgsz, "tile_size": profile.tile_size, "tile_overlap": profile.tile_overlap,
-            "device": detector.device, "mode": "as scan", "images": len(images), "rows": rows}
+            "device": detector.device, "mode": "as scan", "images": len(images),
+            "rows": score(pairs, detector.class_names)}
