@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -57,7 +56,9 @@ def _split_images(data: Path, split: str) -> list[Path]:
 
 def _labels(image: Path, width: int, height: int) -> np.ndarray:
     """YOLO labels of an image as (n, 5): class, x0, y0, x1, y1 in pixels."""
-    label = Path(str(image).replace(f"{os.sep}images{os.sep}", f"{os.sep}labels{os.sep}")).with_suffix(".txt")
+    from ultralytics.data.utils import img2label_paths
+
+    label = Path(img2label_paths([image])[0])
     rows = np.array([r.split() for r in label.read_text().splitlines() if r.strip()] if label.exists() else [],
                     dtype=np.float64).reshape(-1, 5)
     cls, cx, cy, w, h = rows.T

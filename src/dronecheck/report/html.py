@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dronecheck import __version__
+from dronecheck import __version__, card
 from dronecheck.report import planview
 from dronecheck.report.files import write_atomic
 
@@ -17,12 +16,6 @@ if TYPE_CHECKING:
     from dronecheck.pipeline import RunResult
 
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324"]
-
-
-def model_card(weights: Path) -> dict[str, Any] | None:
-    """The model card written beside the weights (`<name>.card.json`), if there is one."""
-    card = weights.with_suffix(".card.json")
-    return json.loads(card.read_text()) if card.is_file() else None
 
 
 def _plan(run: RunResult, colours: dict[str, str]) -> dict[str, Any] | None:
@@ -51,7 +44,7 @@ def context(run: RunResult) -> dict[str, Any]:
     colours = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(classes)}
     unplaced = Counter(f.frame.name for f in run.findings if f.point is None)
     return {
-        "run": run, "version": __version__, "detector": detector, "card": model_card(detector.weights),
+        "run": run, "version": __version__, "detector": detector, "card": card.read(detector.weights),
         "counts": run.counts, "colours": colours, "plan": _plan(run, colours),
         "findings": sorted(run.findings, key=lambda f: (f.frame.name, -f.score)),
         "unplaced": [{"image": name, "n": n, "why": next(f.note for f in run.findings
