@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from dronecheck.errors import BadInputError
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff"}
 
@@ -11,18 +14,27 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff"}
 @dataclass
 class Discovery:
     photos: list[Path] = field(default_factory=list)
-    ignored: list[Path] = field(default_factory=list)  # files that are not photos by their name
+    ignored: list[Path] = field(default_factory=list)  # files that are not photos by their name: "not a photo"
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _files(folder: Path) -> list[Path]:
+    """Every file under `folder`, sorted, passing over hidden files and not entering hidden folders."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(root, f) for f in files if not f.startswith(".")]
+    return sorted(found)
 
 
 def discover(path: Path) -> Discovery:
-    """Photos under `path` (or `path` itself), sorted; hidden files and folders are passed over."""
+    """The photos under a folder (or the single file `path`) by suffix, and the other files apart."""
     if path.is_file():
-        return Discovery([path]) if path.suffix.lower() in PHOTO_SUFFIXES else Discovery([], [path])
+        files = [path]
+    elif path.is_dir():
+        files = _files(path)
+    else:
+        raise BadInputError(path, "no such file or folder")
     found = Discovery()
-    for file in sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)):
+    for file in files:
         (found.photos if file.suffix.lower() in PHOTO_SUFFIXES else found.ignored).append(file)
     return found

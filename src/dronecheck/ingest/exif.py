@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,13 +17,17 @@ FOCAL_LENGTH, FOCAL_35MM = 37386, 41989
 FOCAL_PLANE_X, FOCAL_PLANE_UNIT = 41486, 41488
 EXIF_WIDTH = 40962
 MM_PER_UNIT = {2: 25.4, 3: 10.0, 4: 1.0, 5: 0.001}  # FocalPlaneResolutionUnit: inch, cm, mm, µm
+STAMP = re.compile(r"(\d{4})[:-](\d\d)[:-](\d\d)[ T](\d\d):(\d\d):(\d\d)")  # some DJI models write dashes
 
 
 @dataclass(frozen=True)
 class Exif:
+    """The EXIF fields dronecheck uses; absent or unreadable tags are None."""
+
     make: str | None = None
     model: str | None = None
     time: datetime | None = None
+    time_from_original: bool = True  # False when `time` is the IFD0 DateTime (no DateTimeOriginal)
     lat: float | None = None
     lon: float | None = None
     altitude_m: float | None = None
@@ -43,7 +49,7 @@ def _number(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
-    return number if number == number else None  # NaN from a 0/0 rational
+    return number if math.isfinite(number) else None  # NaN from a 0/0 rational
 
 
 def _degrees(dms: Any, ref: Any) -> float | None:
@@ -57,24 +63,34 @@ def _degrees(dms: Any, ref: Any) -> float | None:
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     value = d + m / 60 + s / 3600
+    if not math.isfinite(value):  # a 0/0 rational: the receiver had no fix
+        return None
     return round(-value if _text(ref) in ("S", "W") else value, 9)
 
 
 def _time(stamp: Any, offset: Any) -> datetime | None:
-    text = _text(stamp)
-    if not text:
+    """EXIF "YYYY:MM:DD HH:MM:SS" (and OffsetTime "+HH:MM") to a datetime, aware when the offset is known.
+
+    >>> _time("2021:05:28 10:33:46", None), _time("2020-06-23 15:17:15", "+08:00").isoformat()
+    (datetime.datetime(2021, 5, 28, 10, 33, 46), '2020-06-23T15:17:15+08:00')
+    """
+    match = STAMP.match(_text(stamp) or "")
+    if not match:
         return None
     try:
-        parsed = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
-    except ValueError:
+        parsed = datetime(*(int(part) for part in match.groups()))
+    except ValueError:  # "0000:00:00 00:00:00" from a camera whose clock was never set
         return None
-    zone = _text(offset)
-    if zone:
-        try:
-            return datetime.fromisoformat(parsed.isoformat() + zone)
-        except ValueError:
-            pass
-    return parsed
+    try:
+        return datetime.fromisoformat(parsed.isoformat() + (_text(offset) or ""))
+    except ValueError:
+        return parsed
+
+
+def _focal_plane_px_per_mm(sub: Any) -> float | None:
+    resolution, unit = _number(sub.get(FOCAL_PLANE_X)), _number(sub.get(FOCAL_PLANE_UNIT, 2))
+    mm = MM_PER_UNIT.get(int(unit)) if unit else None
+    return resolution / mm if resolution and mm else None
 
 
 def read_exif(image: Image.Image) -> Exif:
@@ -85,12 +101,11 @@ def read_exif(image: Image.Image) -> Exif:
     altitude = _number(gps.get(6))
     if altitude is not None and gps.get(5) in (1, b"\x01"):
         altitude = -altitude
-    plane = _number(sub.get(FOCAL_PLANE_X))
-    unit = MM_PER_UNIT.get(int(sub.get(FOCAL_PLANE_UNIT, 2) or 2))
+    original = sub.get(DATETIME_ORIGINAL)
+    exif_width = _number(sub.get(EXIF_WIDTH))
     return Exif(
         make=_text(exif.get(MAKE)), model=_text(exif.get(MODEL)),
-        time=_time(sub.get(DATETIME_ORIGINAL) or exif.get(DATETIME), sub.get(OFFSET_TIME_ORIGINAL)),
-        lat=lat, lon=lon, altitude_m=altitude, focal_mm=_number(sub.get(FOCAL_LENGTH)) or None,
-        focal_35mm=_number(sub.get(FOCAL_35MM)) or None,
-        focal_plane_px_per_mm=plane / unit if plane and unit else None,
-        exif_width=int(sub[EXIF_WIDTH]) if sub.get(EXIF_WIDTH) else None)
+        time=_time(original or exif.get(DATETIME), sub.get(OFFSET_TIME_ORIGINAL)),
+        time_from_original=bool(original), lat=lat, lon=lon, altitude_m=altitude,
+        focal_mm=_number(sub.get(FOCAL_LENGTH)) or None, focal_35mm=_number(sub.get(FOCAL_35MM)) or None,
+        focal_plane_px_per_mm=_focal_plane_px_per_mm(sub), exif_width=int(exif_width) if exif_width else None)

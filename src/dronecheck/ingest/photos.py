@@ -18,24 +18,39 @@ from dronecheck.types import Camera, Frame, Pose
 
 XMP_NUMBERS = ("RelativeAltitude", "AbsoluteAltitude", "GimbalYawDegree", "GimbalPitchDegree", "GimbalRollDegree",
                "FlightYawDegree", "FlightPitchDegree", "FlightRollDegree", "CalibratedFocalLength")
+# What Pillow raises on a file it cannot decode, besides OSError: bad headers, tables or sizes.
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInputError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    if not data:
+        raise BadInputError(path, "empty file (0 bytes)")
+    return data
 
 
 def _open(path: Path, data: bytes) -> Image.Image:
-    if not data:
-        raise BadInputError(path, "empty file (0 bytes)")
+    """Open without decoding the pixels: Pillow reads only the header here."""
     try:
         return Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise BadInputError(path, "not a JPEG or TIFF image (cannot identify image file)") from None
+        raise BadInputError(path, "not a JPEG or TIFF image (PIL: cannot identify image file)") from None
+    except DECODE_ERRORS as exc:
+        raise BadInputError(path, f"unreadable image header ({type(exc).__name__}: {exc})") from None
 
 
 def _xmp_numbers(data: bytes, notes: list[str]) -> dict[str, float]:
-    fields = dji_fields(data)
+    fields, note = dji_fields(data)
+    if note:
+        notes.append(note)
     numbers = {}
     for key in XMP_NUMBERS:
         if key in fields:
             try:
-                numbers[key] = float(fields[key])
+                numbers[key] = float(fields[key])  # float() takes "+16.508" and "1.900000" alike
             except ValueError:
                 notes.append(f"XMP {key}={fields[key]!r} is not a number")
     return numbers
@@ -57,42 +72,54 @@ def _pose(exif: Exif, xmp: dict[str, float], notes: list[str]) -> Pose:
     elif lat == 0 and lon == 0:
         notes.append("GPS position is 0,0 (no satellite fix)")
         lat = lon = None
+    elif abs(lat) > 90 or abs(lon) > 180:
+        notes.append(f"GPS position {lat},{lon} is out of range")
+        lat = lon = None
     if not xmp:
         notes.append("no DJI XMP: no gimbal angles or relative altitude")
-    elif "RelativeAltitude" not in xmp:
-        notes.append("no relative altitude in XMP")
-    absolute = xmp.get("AbsoluteAltitude", exif.altitude_m)
-    return Pose(lat=lat, lon=lon, altitude_abs_m=absolute, altitude_rel_m=xmp.get("RelativeAltitude"),
+    else:
+        if "RelativeAltitude" not in xmp:
+            notes.append("no relative altitude in DJI XMP")
+        if "GimbalPitchDegree" not in xmp:
+            notes.append("no gimbal angles in DJI XMP")
+    return Pose(lat=lat, lon=lon, altitude_abs_m=xmp.get("AbsoluteAltitude", exif.altitude_m),
+                altitude_rel_m=xmp.get("RelativeAltitude"),
                 gimbal_yaw_deg=xmp.get("GimbalYawDegree"), gimbal_pitch_deg=xmp.get("GimbalPitchDegree"),
                 gimbal_roll_deg=xmp.get("GimbalRollDegree"), flight_yaw_deg=xmp.get("FlightYawDegree"),
                 flight_pitch_deg=xmp.get("FlightPitchDegree"), flight_roll_deg=xmp.get("FlightRollDegree"))
 
 
+def _camera(exif: Exif, xmp: dict[str, float], width: int, height: int, notes: list[str]) -> Camera:
+    focal = focal_px(exif, xmp, width, height)
+    if focal.px is None:
+        notes.append("no focal length: the camera ray cannot be computed")
+    elif focal.source == "35mm-equivalent":
+        notes.append("focal length from the 35 mm equivalent (approximate)")
+    return Camera(width=width, height=height, make=exif.make, model=exif.model, focal_mm=exif.focal_mm,
+                  focal_35mm=exif.focal_35mm, focal_px=focal.px, sensor_width_mm=focal.sensor_width_mm,
+                  sensor_height_mm=focal.sensor_height_mm, focal_source=focal.source)
+
+
 def read_frame(path: Path) -> Frame:
     """Read a photo's metadata (EXIF, DJI XMP) into a Frame without decoding its pixels.
 
-    Raises BadInputError for an empty file or one that is not an image. Broken EXIF or
-    XMP does not raise: the Frame's notes say what could not be read.
+    Raises BadInputError for a file that cannot be read, is empty or is not an image. Broken
+    EXIF or XMP does not raise: the Frame's notes say what could not be read.
     """
-    data = path.read_bytes()
+    data = _read(path)
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:  # Pillow warns (once per tag) about corrupt EXIF
+    with warnings.catch_warnings(record=True) as caught:  # Pillow warns about corrupt EXIF, even in open()
         warnings.simplefilter("always")
         image = _open(path, data)
-        exif, xmp = _exif(image, notes), _xmp_numbers(data, notes)
+        exif = _exif(image, notes)
     if caught:
         notes.append(f"EXIF partly corrupt ({caught[-1].message})")
-    width, height = image.size
-    focal, source, sw, sh = focal_px(exif, xmp, width, height)
-    if focal is None:
-        notes.append("no focal length: the camera ray cannot be computed")
-    elif source == "35mm-equivalent":
-        notes.append("focal length from the 35 mm equivalent (approximate)")
-    camera = Camera(width=width, height=height, make=exif.make, model=exif.model, focal_mm=exif.focal_mm,
-                    focal_35mm=exif.focal_35mm, focal_px=focal, sensor_width_mm=sw, sensor_height_mm=sh,
-                    focal_source=source)
+    xmp = _xmp_numbers(data, notes)
     if exif.time is None:
         notes.append("no capture time in EXIF")
+    elif not exif.time_from_original:
+        notes.append("capture time from the EXIF DateTime (no DateTimeOriginal)")
+    camera = _camera(exif, xmp, *image.size, notes)
     return Frame(path=path, sha256=hashlib.sha256(data).hexdigest(), camera=camera, pose=_pose(exif, xmp, notes),
                  time=exif.time, notes=tuple(notes))
 
@@ -100,24 +127,27 @@ def read_frame(path: Path) -> Frame:
 def _to_rgb(image: Image.Image) -> np.ndarray:
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit and float TIFFs: stretch to 8 bits
         values = np.asarray(image, dtype=np.float64)
-        top = values.max() or 1.0
-        grey = np.clip(values / top * 255.0, 0, 255).astype(np.uint8)
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))  # NaN: no-data in float TIFFs
+        grey = np.nan_to_num(np.round((values - low) / ((high - low) or 1.0) * 255.0)).astype(np.uint8)
         return np.repeat(grey[..., None], 3, axis=2)
     return np.asarray(image.convert("RGB"))
 
 
-def load_pixels(frame: Frame) -> np.ndarray:
-    """Decode the photo of `frame` to an (H, W, 3) uint8 RGB array.
+def load_pixels(frame: Frame | Path) -> np.ndarray:
+    """Decode a photo (a Frame's or a path) to an (H, W, 3) uint8 RGB array.
 
-    Raises BadInputError when the file cannot be decoded completely (truncated, corrupt).
+    16-bit and float images (radiometric TIFFs) are stretched from their minimum to their
+    maximum. Raises BadInputError when the file cannot be decoded completely (truncated, corrupt).
     """
+    path = frame.path if isinstance(frame, Frame) else Path(frame)
     try:
-        with warnings.catch_warnings(), Image.open(frame.path) as image:
-            warnings.simplefilter("ignore")  # corrupt EXIF was noted by read_frame
-            image.load()
-            return _to_rgb(image)
-    except OSError as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # corrupt EXIF: read_frame has noted it
+            with Image.open(path) as image:
+                image.load()
+                return _to_rgb(image)
+    except DECODE_ERRORS as exc:
         reason = str(exc)
         if "truncated" in reason.lower():
-            raise BadInputError(frame.path, f"truncated image: the file ends early ({reason})") from None
-        raise BadInputError(frame.path, f"cannot decode image ({reason})") from None
+            raise BadInputError(path, f"truncated image: the file ends early ({reason})") from None
+        raise BadInputError(path, f"cannot decode image ({type(exc).__name__}: {reason})") from None
