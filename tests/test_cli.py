@@ -61,23 +61,24 @@ def test_photo_without_gps_is_scanned_and_its_findings_say_why(tmp_path: Path) -
     assert 'id="unplaced"' in (scan.run_dir / "report.html").read_text()
 
 
-def test_nothing_to_scan_exits_4(tmp_path: Path) -> None:
+def test_every_photo_failing_exits_3_and_lists_them(tmp_path: Path) -> None:
     (tmp_path / "flight").mkdir()
     (tmp_path / "flight" / "broken.jpg").write_bytes(b"")
     scan = run_scan(tmp_path / "flight", tmp_path / "out")
-    assert scan.exit_code == 4, scan.output
-    assert json.loads((scan.run_dir / "run.json").read_text())["exit_code"] == 4
+    assert scan.exit_code == 3, scan.output
+    record = json.loads((scan.run_dir / "run.json").read_text())
+    assert record["exit_code"] == 3 and record["skipped"][0]["path"] == "broken.jpg"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--profile", "nosuch"], "unknown profile"),
-    (["--weights", "missing.pt"], "not found"),
-    (["--device", "tpu"], "--device"),
+@pytest.mark.parametrize(("args", "message", "code"), [
+    (["--profile", "nosuch"], "unknown profile", 2),
+    (["--weights", "missing.pt"], "not found", 1),
+    (["--device", "tpu"], "--device", 1),
 ])
-def test_bad_settings_exit_1_with_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_settings_exit_with_one_clear_line(tmp_path: Path, args: list[str], message: str, code: int) -> None:
     copy_photos(tmp_path / "flight", 1)
     scan = run_scan(tmp_path / "flight", tmp_path / "out", *args)
-    assert scan.exit_code == 1, scan.output
+    assert scan.exit_code == code, scan.output
     assert message in scan.output and "Traceback" not in scan.output
 
 
@@ -86,7 +87,7 @@ def test_profile_file_with_unknown_key_fails_at_start(tmp_path: Path) -> None:
     profile.write_text('name = "mine"\nweights = "cracks-yolov8n.pt"\nclasses = ["crack"]\nthreshold = 0.3\n')
     copy_photos(tmp_path / "flight", 1)
     scan = run_scan(tmp_path / "flight", tmp_path / "out", "--profile", str(profile))
-    assert scan.exit_code == 1 and "threshold" in scan.output
+    assert scan.exit_code == 2 and "threshold" in scan.output
 
 
 def test_bad_usage_exits_2(tmp_path: Path) -> None:

@@ -1,14 +1,23 @@
-"""The scan: folder -> ingest -> detect -> georef -> sinks, one batch of photos at a time."""
+"""The scan: folder -> ingest -> detect -> georef -> sinks, one batch of photos at a time.
+
+Photos are read and decoded ahead in worker threads while the model runs (a bounded
+window, so memory stays flat however long the flight). Each finished batch is committed
+to the ledger at once; a run killed at any moment is taken up again by the next scan of
+the same folder with the same settings, under the same run id.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,9 +25,11 @@ import numpy as np
 
 from dronecheck import __version__
 from dronecheck.detect import yolo
-from dronecheck.errors import BadInputError
+from dronecheck.errors import BadInputError, ModelError
 from dronecheck.geo.georef import georeference
 from dronecheck.ingest import discover, load_pixels, read_frame
+from dronecheck.ledger import Ledger, RunRow
+from dronecheck.lock import ledger_lock
 from dronecheck.profile import Profile
 from dronecheck.report import html, runrecord
 from dronecheck.report.crops import write_crop
@@ -30,8 +41,9 @@ log = logging.getLogger("dronecheck")
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 3
-EXIT_NOTHING_SCANNED = 4
-STAGES = ("load_model", "read", "detect", "georef", "write")
+EXIT_NOTHING_TO_DO = 4
+STAGES = ("hash", "load_model", "read", "detect", "georef", "write")
+LEDGER_NAME = "ledger.sqlite"
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,49 @@ class ScanOptions:
     conf: float | None = None
     iou: float | None = None
     batch: int = 4
+    ledger: Path | None = None  # default: OUT/ledger.sqlite
+    wait: float | None = 0  # seconds to wait for the ledger's lock; None: as long as it takes
+    read_ahead: int = 0  # photos decoded ahead of the model; 0: two batches
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.ledger or self.out / LEDGER_NAME
+
+    @property
+    def conf_used(self) -> float:
+        return self.profile.conf if self.conf is None else self.conf
+
+    @property
+    def iou_used(self) -> float:
+        return self.profile.iou if self.iou is None else self.iou
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a report says about the model that ran (a Detector, or a past run's record of one)."""
+
+    weights: Path
+    name: str
+    sha256: str
+    device: str
+    class_names: tuple[str, ...]
+    conf: float
+    iou: float
+    imgsz: int
+    tile_size: int
+    tile_overlap: float
+
+    @classmethod
+    def of(cls, d: yolo.Detector) -> ModelInfo:
+        return cls(d.weights, d.name, d.sha256, d.device, d.class_names, d.conf, d.iou, d.imgsz, d.tile_size,
+                   d.tile_overlap)
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "weights": str(self.weights), "class_names": list(self.class_names)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelInfo:
+        return cls(**{**data, "weights": Path(data["weights"]), "class_names": tuple(data["class_names"])})
 
 
 @dataclass
@@ -56,27 +111,35 @@ class RunResult:
     run_id: str
     flight: str
     run_dir: Path
-    options: ScanOptions
+    profile: str
     started: datetime
+    options: ScanOptions | None = None  # None for a run rebuilt from the ledger
     frames: list[Frame] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     crops: dict[str, str] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    already_done: int = 0  # photos found that an earlier run scanned with the same settings
+    resumed: bool = False  # this run took up an interrupted one
     timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
-    detector: yolo.Detector | None = None
+    model: ModelInfo | None = None
     finished: datetime | None = None
 
     @property
     def exit_code(self) -> int:
-        if not self.frames:
-            return EXIT_NOTHING_SCANNED
-        return EXIT_SOME_FAILED if self.skipped else EXIT_OK
+        if self.skipped:
+            return EXIT_SOME_FAILED
+        return EXIT_OK if self.frames else EXIT_NOTHING_TO_DO
+
+    @property
+    def status(self) -> str:
+        return {EXIT_OK: "done", EXIT_SOME_FAILED: "some-failed", EXIT_NOTHING_TO_DO: "nothing-to-do"}[self.exit_code]
 
     @property
     def counts(self) -> dict[str, object]:
-        return {"photos_found": len(self.frames) + len(self.skipped), "photos_scanned": len(self.frames),
-                "photos_skipped": len(self.skipped), "files_ignored": len(self.ignored),
+        return {"photos_found": len(self.frames) + len(self.skipped) + self.already_done,
+                "photos_scanned": len(self.frames), "photos_skipped": len(self.skipped),
+                "photos_already_done": self.already_done, "files_ignored": len(self.ignored),
                 "findings": len(self.findings),
                 "findings_per_class": dict(Counter(f.class_name for f in self.findings)),
                 "findings_without_position": sum(f.point is None for f in self.findings)}
@@ -97,88 +160,253 @@ def finding_id(frame: Frame, model_sha256: str, class_id: int, box: np.ndarray) 
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def new_run(options: ScanOptions) -> RunResult:
+def settings_key(options: ScanOptions, model_sha256: str) -> str:
+    """What decides the findings of a photo: profile, thresholds, tiling and the model's bytes."""
+    p = options.profile
+    key = {"profile": p.name, "conf": options.conf_used, "iou": options.iou_used, "imgsz": p.imgsz,
+           "tile_size": p.tile_size, "tile_overlap": p.tile_overlap, "model": model_sha256}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _flight(path: Path) -> str:
+    root = path if path.is_dir() else path.parent
+    return root.resolve().name or "flight"
+
+
+def new_run(options: ScanOptions, ledger: Ledger) -> RunResult:
+    """A run named for its start time (UTC), with -2, -3, ... when that name is taken.
+
+    The name must be free both on disk and in the ledger: two flights scanned in the same
+    second into one output folder share the ledger.
+    """
     started = datetime.now(UTC)
-    root = options.path if options.path.is_dir() else options.path.parent
-    flight = root.resolve().name or "flight"
-    run_id = started.strftime("%Y%m%dT%H%M%SZ")
-    run_dir = options.out / flight / run_id
-    n = 1
-    while run_dir.exists():
+    flight = _flight(options.path)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    run_id, n = stamp, 1
+    while (options.out / flight / run_id).exists() or ledger.run(run_id) is not None:
         n += 1
-        run_dir = options.out / flight / f"{run_id}-{n}"
-    return RunResult(run_dir.name, flight, run_dir, options, started)
+        run_id = f"{stamp}-{n}"
+    return RunResult(run_id, flight, options.out / flight / run_id, options.profile.name, started, options)
 
 
 def scan(options: ScanOptions, on_photo: Callable[[int, int, str], None] | None = None) -> RunResult:
-    """Scan every photo under `options.path` and write the run's outputs. Bad files are skipped."""
-    run = new_run(options)
+    """Scan the photos under `options.path` that the ledger has not seen with these settings.
+
+    Holds the ledger's lock for the whole run (LockedError when another scan has it). Bad
+    files are skipped and listed; the rest are scanned, committed batch by batch, and written.
+    """
+    with ledger_lock(options.ledger_path, options.wait):
+        ledger = Ledger(options.ledger_path)
+        try:
+            return _scan(options, ledger, on_photo)
+        finally:
+            ledger.close()
+
+
+def _scan(options: ScanOptions, ledger: Ledger, on_photo: Callable[[int, int, str], None] | None) -> RunResult:
+    if not options.profile.weights.is_file():
+        raise ModelError(f"weights file not found: {options.profile.weights}")
+    model_sha = yolo.sha256_file(options.profile.weights)
+    settings = settings_key(options, model_sha)
+    inbox = str(options.path.resolve())
+    interrupted = ledger.interrupted(inbox, settings)
+    run = _resume(ledger, interrupted, options) if interrupted else new_run(options, ledger)
     found = discover(options.path)
     run.ignored = [_relative(p, options.path) for p in found.ignored]
-    profile = options.profile
+    with timed(run.timings, "hash"):
+        todo, run.already_done = _new_photos(ledger, found.photos, settings, run)
+    if not todo and not run.resumed:
+        _record_nothing_to_do(ledger, run, inbox, settings, options, model_sha)
+        return run
     with timed(run.timings, "load_model"):
-        run.detector = yolo.load(profile.weights, device=options.device,
-                                 conf=profile.conf if options.conf is None else options.conf,
-                                 iou=profile.iou if options.iou is None else options.iou, imgsz=profile.imgsz,
-                                 tile_size=profile.tile_size, tile_overlap=profile.tile_overlap)
-    run.run_dir.mkdir(parents=True)
-    total = len(found.photos)
-    for start in range(0, total, max(1, options.batch)):
-        batch = found.photos[start:start + max(1, options.batch)]
-        _scan_batch(run, batch)
+        detector = yolo.load(options.profile.weights, device=options.device, conf=options.conf_used,
+                             iou=options.iou_used, imgsz=options.profile.imgsz, tile_size=options.profile.tile_size,
+                             tile_overlap=options.profile.tile_overlap)
+    run.model = ModelInfo.of(detector)
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    ledger.start_run(_row(run, inbox, settings, "running", model_sha))
+    log.info("run %s started: %d new photo(s) in %s, %d already done", run.run_id, len(todo), options.path,
+             run.already_done, extra={"event": "run_started", "run": run.run_id, "photos": len(todo)})
+    done = 0
+    for batch in _batches(read_ahead(todo, options.read_ahead or 2 * options.batch, run), options.batch):
+        frames, findings, failures = _scan_batch(run, detector, batch)
+        ledger.record_batch(run.run_id, settings, frames, findings, run.crops, failures)
+        done += len(batch)
         if on_photo:
-            on_photo(start + len(batch), total, batch[-1].name)
+            on_photo(done, len(todo), batch[-1][0].name)
     with timed(run.timings, "write"):
         write_outputs(run)
+    ledger.finish_run(run.run_id, **_summary_columns(run))
+    log.info("run %s %s: %d photo(s) scanned, %d failed, %d finding(s) in %.1f s", run.run_id, run.status,
+             len(run.frames), len(run.skipped), len(run.findings), sum(run.timings.values()),
+             extra={"event": "run_finished", "run": run.run_id, "status": run.status, **run.counts})
     return run
+
+
+def _resume(ledger: Ledger, row: RunRow, options: ScanOptions) -> RunResult:
+    """The interrupted run `row` with the photos it finished, ready to go on; its failures are tried again."""
+    frames, findings, crops, _ = ledger.run_contents(row.run_id)
+    ledger.clear_failures(row.run_id)
+    if row.run_dir:
+        for partial in Path(row.run_dir).rglob(".*.tmp"):  # a write the kill cut short
+            partial.unlink()
+    log.warning("resuming run %s, interrupted after %d photo(s)", row.run_id, len(frames),
+                extra={"event": "run_resumed", "run": row.run_id, "photos_done": len(frames)})
+    return RunResult(row.run_id, row.flight, Path(row.run_dir or options.out / row.flight / row.run_id),
+                     options.profile.name, datetime.fromisoformat(row.started), options, frames, findings, crops,
+                     resumed=True)
+
+
+def _new_photos(ledger: Ledger, photos: list[Path], settings: str, run: RunResult) -> tuple[list[Path], int]:
+    """The photos not yet scanned with these settings, and how many were before this run (by content)."""
+    done = ledger.done(settings)
+    todo = [path for path in photos if _sha256_cached(ledger, path) not in done]
+    return todo, max(0, len(photos) - len(todo) - len(run.frames))
+
+
+def _sha256_cached(ledger: Ledger, path: Path) -> str | None:
+    try:
+        stat = path.stat()
+        sha = ledger.cached_sha256(path.resolve(), stat.st_size, stat.st_mtime_ns)
+        if sha is None:
+            sha = yolo.sha256_file(path)
+            ledger.remember_sha256(path.resolve(), stat.st_size, stat.st_mtime_ns, sha)
+        return sha
+    except OSError:
+        return None  # unreadable: reading it will fail and say why
+
+
+def _info(run: RunResult) -> dict[str, object]:
+    """What `dronecheck runs` and `report RUN` need beyond the columns: model, options, timings, ignored files."""
+    assert run.options is not None
+    return {"model": run.model.to_dict() if run.model else None, "options": _options_dict(run.options),
+            "ignored": run.ignored, "timings_s": run.timings}
+
+
+def _row(run: RunResult, inbox: str, settings: str, status: str, model_sha: str) -> RunRow:
+    assert run.options is not None
+    run_dir = str(run.run_dir.resolve()) if run.model else None
+    return RunRow(run.run_id, run.flight, inbox, run_dir, settings, run.profile, run.options.profile.weights.name,
+                  model_sha, run.started.isoformat(), None, status, os.getpid(), 0, 0, run.already_done, 0, None,
+                  None, json.dumps(_info(run)))
+
+
+def _options_dict(options: ScanOptions) -> dict[str, object]:
+    return {"path": str(options.path), "out": str(options.out), "profile": options.profile.name,
+            "device": options.device, "conf": options.conf, "iou": options.iou, "batch": options.batch,
+            "ledger": str(options.ledger_path)}
+
+
+def _summary_columns(run: RunResult) -> dict[str, object]:
+    finished = run.finished or datetime.now(UTC)
+    return {"finished": finished.isoformat(), "status": run.status, "photos_scanned": len(run.frames),
+            "photos_failed": len(run.skipped), "photos_already_done": run.already_done,
+            "findings": len(run.findings), "seconds": round((finished - run.started).total_seconds(), 3),
+            "exit_code": run.exit_code, "info": json.dumps(_info(run))}
+
+
+def _record_nothing_to_do(ledger: Ledger, run: RunResult, inbox: str, settings: str, options: ScanOptions,
+                          model_sha: str) -> None:
+    run.finished = datetime.now(UTC)
+    ledger.start_run(_row(run, inbox, settings, "nothing-to-do", model_sha))
+    ledger.finish_run(run.run_id, **_summary_columns(run))
+    log.info("nothing to do in %s: %d photo(s), all scanned before with these settings", options.path,
+             run.already_done, extra={"event": "nothing_to_do", "photos_already_done": run.already_done})
 
 
 def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if root.is_dir() and path.is_relative_to(root) else path.name
 
 
-def _read(run: RunResult, paths: list[Path]) -> list[tuple[Frame, np.ndarray]]:
-    loaded = []
-    for path in paths:
-        try:
-            frame = read_frame(path)
-            loaded.append((frame, load_pixels(frame)))
-        except BadInputError as exc:
-            name = _relative(path, run.options.path)
-            log.warning("skipped %s: %s", name, exc.reason)
-            run.skipped.append(Skipped(name, exc.reason))
-    return loaded
+Loaded = tuple[Path, Frame | None, np.ndarray | None, str | None]  # path, frame, pixels, or why it failed
 
 
-def _scan_batch(run: RunResult, paths: list[Path]) -> None:
-    detector = run.detector
-    assert detector is not None
+def _load(path: Path) -> Loaded:
+    try:
+        frame = read_frame(path)
+        return path, frame, load_pixels(frame), None
+    except BadInputError as exc:
+        return path, None, None, exc.reason
+
+
+def read_ahead(paths: Iterable[Path], depth: int, run: RunResult | None = None) -> Iterator[Loaded]:
+    """Read and decode photos in two worker threads, at most `depth` ahead of the consumer, in order.
+
+    JPEG decoding releases the GIL, so this overlaps the model; the bounded window keeps
+    memory flat: a photo is only decoded once one of the `depth` before it has been taken.
+    """
+    window: deque[Future[Loaded]] = deque()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="read") as pool:
+        for path in paths:
+            window.append(pool.submit(_load, path))
+            if len(window) >= max(1, depth):
+                yield _wait(window.popleft(), run)
+        while window:
+            yield _wait(window.popleft(), run)
+
+
+def _wait(future: Future[Loaded], run: RunResult | None) -> Loaded:
+    if run is None:
+        return future.result()
     with timed(run.timings, "read"):
-        loaded = _read(run, paths)
+        return future.result()
+
+
+def _batches(loaded: Iterable[Loaded], size: int) -> Iterator[list[Loaded]]:
+    batch: list[Loaded] = []
+    for item in loaded:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _scan_batch(run: RunResult, detector: yolo.Detector,
+                batch: list[Loaded]) -> tuple[list[Frame], list[Finding], list[tuple[str, str]]]:
+    """Detect, georeference and crop one batch; return what the ledger must record of it."""
+    assert run.options is not None
+    failures = []
+    good = []
+    for path, frame, pixels, reason in batch:
+        if frame is None or pixels is None:
+            name = _relative(path, run.options.path)
+            log.warning("skipped %s: %s", name, reason, extra={"event": "photo_failed", "photo": name,
+                                                                 "reason": reason})
+            run.skipped.append(Skipped(name, reason or "unreadable"))
+            failures.append((name, reason or "unreadable"))
+        else:
+            good.append((frame, pixels))
     with timed(run.timings, "detect"):
-        detections = detector.detect([pixels for _, pixels in loaded], run.options.batch)
-    for (frame, pixels), dets in zip(loaded, detections, strict=True):
+        detections = detector.detect([pixels for _, pixels in good], run.options.batch)
+    frames, findings = [], []
+    for (frame, pixels), dets in zip(good, detections, strict=True):
         with timed(run.timings, "georef"):
             ids = [finding_id(frame, detector.sha256, int(c), b) for c, b in zip(dets.class_id, dets.xyxy, strict=True)]
-            findings = georeference(frame, dets, detector.class_names, ids)
+            placed = georeference(frame, dets, detector.class_names, ids)
         with timed(run.timings, "write"):
-            for f in findings:
+            for f in placed:
                 rel = f"crops/{f.id}.jpg"
                 write_crop(pixels, f.box_px, run.run_dir / rel)
                 run.crops[f.id] = rel
         for note in frame.notes:
             log.info("%s: %s", frame.name, note)
-        run.frames.append(frame)
-        run.findings.extend(findings)
+        frames.append(frame)
+        findings.extend(placed)
+    run.frames.extend(frames)
+    run.findings.extend(findings)
+    return frames, findings, failures
 
 
-def write_outputs(run: RunResult) -> None:
-    """findings.geojson, footprints.geojson, run.json and report.html, each written atomically."""
-    detector = run.detector
-    assert detector is not None
-    run.finished = datetime.now(UTC)
-    ctx = RunContext(run.run_id, run.options.profile.name, detector.name, detector.sha256)
+def write_outputs(run: RunResult, *, record: bool = True) -> None:
+    """findings.geojson, footprints.geojson, report.html and (for a scan) run.json, each written atomically."""
+    model = run.model
+    assert model is not None
+    run.finished = run.finished or datetime.now(UTC)
+    ctx = RunContext(run.run_id, run.profile, model.name, model.sha256)
     write_json(run.run_dir / "findings.geojson", findings_collection(run.findings, ctx, run.crops))
     write_json(run.run_dir / "footprints.geojson", footprints_collection(run.findings, ctx))
-    write_json(run.run_dir / "run.json", runrecord.record(run, __version__))
+    if record:
+        write_json(run.run_dir / "run.json", runrecord.record(run, __version__))
     html.write_report(run, run.run_dir / "report.html")

@@ -28,6 +28,8 @@ class Profile:
     imgsz: int = 640
     tile_size: int = 0  # 0: photos go to the model whole; else tiles of this many pixels
     tile_overlap: float = 0.2  # fraction of a tile shared with its neighbour
+    target_gsd_cm: float | None = None  # ground cm per pixel the model was trained at: tile size per photo
+    full_pass: bool = False  # tiled photos also go to the model whole, and those boxes are merged in
     source: str = ""  # the file the profile came from
 
 
@@ -101,13 +103,25 @@ def _build(raw: dict, source: str, base: Path | None, weights: Path | None, requ
             name=str(raw["name"]), description=str(raw.get("description", "")), weights=weights.resolve(),
             classes=tuple(str(c) for c in raw["classes"]), conf=float(raw.get("conf", 0.25)),
             iou=float(raw.get("iou", 0.5)), imgsz=int(raw.get("imgsz", 640)),
-            tile_size=int(raw.get("tile_size", 0)), tile_overlap=float(raw.get("tile_overlap", 0.2)), source=source)
+            tile_size=int(raw.get("tile_size", 0)), tile_overlap=float(raw.get("tile_overlap", 0.2)),
+            target_gsd_cm=None if raw.get("target_gsd_cm") is None else float(raw["target_gsd_cm"]),
+            full_pass=_flag(raw, "full_pass", source), source=source)
     except (TypeError, ValueError) as exc:
         raise ProfileError(f"profile {source}: bad value ({exc})") from exc
     for key, value, ok in (("conf", profile.conf, 0 <= profile.conf <= 1), ("iou", profile.iou, 0 < profile.iou <= 1),
                            ("imgsz", profile.imgsz, profile.imgsz >= 32),
                            ("tile_size", profile.tile_size, profile.tile_size == 0 or profile.tile_size >= 32),
-                           ("tile_overlap", profile.tile_overlap, 0 <= profile.tile_overlap < 0.9)):
+                           ("tile_overlap", profile.tile_overlap, 0 <= profile.tile_overlap < 0.9),
+                           ("target_gsd_cm", profile.target_gsd_cm,
+                            profile.target_gsd_cm is None or 0 < profile.target_gsd_cm <= 1000)):
         if not ok:
             raise ProfileError(f"profile {source}: {key} = {value} is out of range")
     return profile
+
+
+def _flag(raw: dict, key: str, source: str) -> bool:
+    """A true/false key; TOML strings such as "no" are refused rather than read as true."""
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise ProfileError(f"profile {source}: {key} = {value!r} must be true or false")
+    return value

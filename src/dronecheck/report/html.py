@@ -38,13 +38,13 @@ def _plan(run: RunResult, colours: dict[str, str]) -> dict[str, Any] | None:
 
 
 def context(run: RunResult) -> dict[str, Any]:
-    detector = run.detector
-    assert detector is not None
+    model = run.model
+    assert model is not None
     classes = sorted({f.class_name for f in run.findings})
     colours = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(classes)}
     unplaced = Counter(f.frame.name for f in run.findings if f.point is None)
     return {
-        "run": run, "version": __version__, "detector": detector, "card": card.read(detector.weights),
+        "run": run, "version": __version__, "detector": model, "card": card.read(model.weights),
         "counts": run.counts, "colours": colours, "plan": _plan(run, colours),
         "findings": sorted(run.findings, key=lambda f: (f.frame.name, -f.score)),
         "unplaced": [{"image": name, "n": n, "why": next(f.note for f in run.findings

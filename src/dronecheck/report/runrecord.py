@@ -12,19 +12,21 @@ if TYPE_CHECKING:
 
 
 def record(run: RunResult, version: str) -> dict[str, Any]:
-    options, detector = run.options, run.detector
-    assert detector is not None and run.finished is not None
+    options, detector = run.options, run.model
+    assert options is not None and detector is not None and run.finished is not None
     scanned = max(1, len(run.frames))
     return {
         "dronecheck_version": version,
         "run": run.run_id,
         "flight": run.flight,
+        "resumed": run.resumed,
         "started": run.started.isoformat(),
         "finished": run.finished.isoformat(),
         "seconds": round((run.finished - run.started).total_seconds(), 3),
         "command": sys.argv,
         "arguments": {"path": str(options.path), "out": str(options.out), "profile": options.profile.name,
-                      "device": options.device, "conf": options.conf, "iou": options.iou, "batch": options.batch},
+                      "device": options.device, "conf": options.conf, "iou": options.iou, "batch": options.batch,
+                      "ledger": str(options.ledger_path)},
         "profile": {"name": options.profile.name, "source": options.profile.source,
                     "conf": detector.conf, "iou": detector.iou, "imgsz": detector.imgsz,
                     "tile_size": detector.tile_size, "tile_overlap": detector.tile_overlap},

@@ -1,0 +1,67 @@
+"""Past runs from the ledger: write a run's report again, export every finding for GIS."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dronecheck.errors import DronecheckError
+from dronecheck.ledger import Ledger, RunRow
+from dronecheck.pipeline import ModelInfo, RunResult, Skipped, write_outputs
+from dronecheck.report.geojson import RunContext, findings_collection
+
+
+def rebuild(ledger: Ledger, run_id: str) -> RunResult:
+    """A past run as the scan left it, from what the ledger recorded."""
+    row = ledger.run(run_id)
+    if row is None:
+        raise DronecheckError(f"no run {run_id!r} in {ledger.path} (see `dronecheck runs`)")
+    details = row.details
+    if not row.run_dir or not details.get("model"):
+        raise DronecheckError(f"run {run_id} scanned nothing ({row.status}): it has no report")
+    frames, findings, crops, failures = ledger.run_contents(run_id)
+    run = RunResult(row.run_id, row.flight, Path(row.run_dir), row.profile, datetime.fromisoformat(row.started),
+                    None, frames, findings, crops, [Skipped(p, r) for p, r in failures],
+                    details.get("ignored", []), row.photos_already_done,
+                    model=ModelInfo.from_dict(details["model"]),
+                    finished=datetime.fromisoformat(row.finished) if row.finished else None)
+    run.timings.update(details.get("timings_s", {}))
+    return run
+
+
+def write_report_again(ledger: Ledger, run_id: str) -> RunResult:
+    """findings.geojson, footprints.geojson and report.html of a past run, written from the ledger.
+
+    run.json is left as the scan wrote it; a run killed before the end never wrote one.
+    """
+    run = rebuild(ledger, run_id)
+    write_outputs(run, record=False)
+    return run
+
+
+def export(ledgers: list[Ledger], target: Path, profile: str | None = None,
+           since: datetime | None = None) -> dict[str, Any]:
+    """One FeatureCollection of every finding in the ledgers, each id once (its newest run).
+
+    Crop paths are made relative to `target`'s folder, so a GIS can open them from there.
+    """
+    features: list[dict[str, Any]] = []
+    for ledger in ledgers:
+        for row, finding, crop in ledger.all_findings():
+            if (profile and row.profile != profile) or (since and datetime.fromisoformat(row.started) < since):
+                continue
+            features += _features(row, finding, crop, target)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _features(row: RunRow, finding: Any, crop: str | None, target: Path) -> list[dict[str, Any]]:
+    ctx = RunContext(row.run_id, row.profile, row.model, row.model_sha256)
+    crops = {}
+    if crop and row.run_dir:
+        crops[finding.id] = os.path.relpath(Path(row.run_dir) / crop, target.resolve().parent)
+    collection = findings_collection([finding], ctx, crops)
+    for feature in collection["features"]:
+        feature["properties"]["flight"] = row.flight
+    return collection["features"]

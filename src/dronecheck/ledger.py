@@ -1,0 +1,250 @@
+"""The ledger: an SQLite file that remembers every photo scanned, with which profile and model.
+
+A nightly run asks it which photos are new; a run killed halfway finds its finished photos
+here and goes on from there. Each batch of photos is committed in one transaction, so a
+kill at any moment loses at most the batch in flight. WAL mode keeps readers (`dronecheck
+runs`) from blocking a scan.
+
+A photo is known by the sha256 of its bytes, so a renamed or moved photo is not new. The
+"settings" key is a hash of the profile name, its thresholds and tiling, and the model's
+sha256: change any of them and every photo is scanned again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dronecheck.types import Camera, Finding, Frame, Pose
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    flight TEXT NOT NULL,
+    inbox TEXT NOT NULL,
+    run_dir TEXT,
+    settings TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    model TEXT NOT NULL,
+    model_sha256 TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL,            -- running, done, some-failed, nothing-to-do, interrupted
+    pid INTEGER,
+    photos_scanned INTEGER DEFAULT 0,
+    photos_failed INTEGER DEFAULT 0,
+    photos_already_done INTEGER DEFAULT 0,
+    findings INTEGER DEFAULT 0,
+    seconds REAL,
+    exit_code INTEGER,
+    info TEXT                        -- JSON: the model and options, timings, ignored files
+);
+CREATE TABLE IF NOT EXISTS photos (
+    sha256 TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    path TEXT NOT NULL,
+    frame TEXT NOT NULL,             -- JSON of the Frame, enough to write a report again
+    scanned TEXT NOT NULL,
+    PRIMARY KEY (sha256, settings)
+);
+CREATE TABLE IF NOT EXISTS findings (
+    id TEXT NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    photo_sha256 TEXT NOT NULL,
+    class TEXT NOT NULL,
+    crop TEXT,
+    finding TEXT NOT NULL,           -- JSON of the Finding without its frame
+    PRIMARY KEY (run_id, id)
+);
+CREATE TABLE IF NOT EXISTS failures (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    path TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (run_id, path)
+);
+CREATE TABLE IF NOT EXISTS hashes (  -- so an unchanged file is not read again to be recognised
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run as the ledger keeps it."""
+
+    run_id: str
+    flight: str
+    inbox: str
+    run_dir: str | None
+    settings: str
+    profile: str
+    model: str
+    model_sha256: str
+    started: str
+    finished: str | None
+    status: str
+    pid: int | None
+    photos_scanned: int
+    photos_failed: int
+    photos_already_done: int
+    findings: int
+    seconds: float | None
+    exit_code: int | None
+    info: str | None
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return json.loads(self.info) if self.info else {}
+
+
+def frame_to_json(frame: Frame) -> str:
+    data = asdict(frame)
+    data["path"] = str(frame.path)
+    data["time"] = frame.time.isoformat() if frame.time else None
+    return json.dumps(data)
+
+
+def frame_from_json(text: str) -> Frame:
+    data = json.loads(text)
+    return Frame(path=Path(data["path"]), sha256=data["sha256"], camera=Camera(**data["camera"]),
+                 pose=Pose(**data["pose"]), time=datetime.fromisoformat(data["time"]) if data["time"] else None,
+                 frame_index=data["frame_index"], notes=tuple(data["notes"]))
+
+
+def finding_to_json(finding: Finding) -> str:
+    data = {k: v for k, v in asdict(finding).items() if k != "frame"}
+    return json.dumps(data)
+
+
+def finding_from_json(text: str, frame: Frame) -> Finding:
+    data = json.loads(text)
+    data["box_px"] = tuple(data["box_px"])
+    data["point"] = tuple(data["point"]) if data["point"] else None
+    data["footprint"] = tuple(tuple(p) for p in data["footprint"]) if data["footprint"] else None
+    return Finding(frame=frame, **data)
+
+
+class Ledger:
+    """The SQLite ledger of one output folder (or the path given)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)  # transactions are explicit
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # a committed batch survives a power cut too
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- photos ------------------------------------------------------------------------------
+    def cached_sha256(self, path: Path, size: int, mtime_ns: int) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM hashes WHERE path=? AND size=? AND mtime_ns=?",
+                              (str(path), size, mtime_ns)).fetchone()
+        return row["sha256"] if row else None
+
+    def remember_sha256(self, path: Path, size: int, mtime_ns: int, sha256: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?)", (str(path), size, mtime_ns, sha256))
+
+    def done(self, settings: str) -> set[str]:
+        """The sha256 of every photo already scanned with these settings."""
+        rows = self.db.execute("SELECT sha256 FROM photos WHERE settings=?", (settings,))
+        return {r["sha256"] for r in rows}
+
+    def record_batch(self, run_id: str, settings: str, frames: Iterable[Frame], findings: Iterable[Finding],
+                     crops: dict[str, str], failures: Iterable[tuple[str, str]]) -> None:
+        """Commit a finished batch: its photos, their findings and the files that failed, at once."""
+        now = datetime.now().astimezone().isoformat()
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO photos VALUES (?, ?, ?, ?, ?, ?)",
+                           [(f.sha256, settings, run_id, str(f.path), frame_to_json(f), now) for f in frames])
+            db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?)",
+                           [(f.id, run_id, f.frame.sha256, f.class_name, crops.get(f.id), finding_to_json(f))
+                            for f in findings])
+            db.executemany("INSERT OR REPLACE INTO failures VALUES (?, ?, ?)",
+                           [(run_id, path, reason) for path, reason in failures])
+
+    def clear_failures(self, run_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM failures WHERE run_id=?", (run_id,))
+
+    def run_contents(self, run_id: str) -> tuple[list[Frame], list[Finding], dict[str, str], list[tuple[str, str]]]:
+        """Frames, findings, crops and failures recorded for a run, in scan order."""
+        frames = {r["sha256"]: frame_from_json(r["frame"]) for r in self.db.execute(
+            "SELECT sha256, frame FROM photos WHERE run_id=? ORDER BY rowid", (run_id,))}
+        rows = self.db.execute("SELECT id, photo_sha256, crop, finding FROM findings WHERE run_id=? ORDER BY rowid",
+                               (run_id,)).fetchall()
+        findings = [finding_from_json(r["finding"], frames[r["photo_sha256"]]) for r in rows]
+        crops = {r["id"]: r["crop"] for r in rows if r["crop"]}
+        failures = [(r["path"], r["reason"]) for r in self.db.execute(
+            "SELECT path, reason FROM failures WHERE run_id=? ORDER BY rowid", (run_id,))]
+        return list(frames.values()), findings, crops, failures
+
+    # -- runs --------------------------------------------------------------------------------
+    def start_run(self, row: RunRow) -> None:
+        with self.transaction() as db:
+            db.execute(f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * len(RunRow.__dataclass_fields__))})",
+                       tuple(asdict(row).values()))
+
+    def finish_run(self, run_id: str, **values: Any) -> None:
+        columns = ", ".join(f"{k}=?" for k in values)
+        with self.transaction() as db:
+            db.execute(f"UPDATE runs SET {columns} WHERE run_id=?", (*values.values(), run_id))
+
+    def runs(self, limit: int | None = None) -> list[RunRow]:
+        query = "SELECT * FROM runs ORDER BY started DESC, rowid DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        return [RunRow(**dict(r)) for r in self.db.execute(query)]
+
+    def run(self, run_id: str) -> RunRow | None:
+        row = self.db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        return RunRow(**dict(row)) if row else None
+
+    def interrupted(self, inbox: str, settings: str) -> RunRow | None:
+        """Mark runs left 'running' as interrupted; return the last one of this inbox and settings.
+
+        Call it only while holding the ledger's lock: then no other scan is running, so a run
+        still marked 'running' was killed.
+        """
+        stale = [r for r in self.runs() if r.status == "running"]
+        for r in stale:
+            self.finish_run(r.run_id, status="interrupted")
+        return next((r for r in stale if r.inbox == inbox and r.settings == settings), None)
+
+    def all_findings(self) -> Iterator[tuple[RunRow, Finding, str | None]]:
+        """Every finding of every run, newest run first, each id once."""
+        runs = {r.run_id: r for r in self.runs()}
+        seen: set[str] = set()
+        frames: dict[tuple[str, str], Frame] = {}
+        rows = self.db.execute(
+            "SELECT f.id, f.run_id, f.crop, f.finding, f.photo_sha256, p.frame FROM findings f "
+            "JOIN photos p ON p.sha256=f.photo_sha256 AND p.run_id=f.run_id "
+            "JOIN runs r ON r.run_id=f.run_id ORDER BY r.started DESC, f.rowid")
+        for r in rows:
+            if r["id"] in seen:
+                continue
+            seen.add(r["id"])
+            key = (r["run_id"], r["photo_sha256"])
+            frame = frames.setdefault(key, frame_from_json(r["frame"]))
+            yield runs[r["run_id"]], finding_from_json(r["finding"], frame), r["crop"]
