@@ -1,4 +1,4 @@
-"""Find the photos of a flight: JPEG and TIFF files, searched recursively."""
+"""Find the photos and videos of a flight: JPEG and TIFF files, MP4 and MOV videos, searched recursively."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pathlib import Path
 from dronecheck.errors import BadInputError
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff"}
+VIDEO_SUFFIXES = {".mp4", ".mov"}
 
 
 @dataclass
 class Discovery:
     photos: list[Path] = field(default_factory=list)
-    ignored: list[Path] = field(default_factory=list)  # files that are not photos by their name: "not a photo"
+    videos: list[Path] = field(default_factory=list)  # their .SRT sidecars stay in `ignored`
+    ignored: list[Path] = field(default_factory=list)  # neither photo nor video by their name
 
 
 def _files(folder: Path) -> list[Path]:
@@ -27,7 +29,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 def discover(path: Path) -> Discovery:
-    """The photos under a folder (or the single file `path`) by suffix, and the other files apart."""
+    """The photos and videos under a folder (or the single file `path`) by suffix, and the other files apart."""
     if path.is_file():
         files = [path]
     elif path.is_dir():
@@ -36,5 +38,7 @@ def discover(path: Path) -> Discovery:
         raise BadInputError(path, "no such file or folder")
     found = Discovery()
     for file in files:
-        (found.photos if file.suffix.lower() in PHOTO_SUFFIXES else found.ignored).append(file)
+        suffix = file.suffix.lower()
+        kind = found.photos if suffix in PHOTO_SUFFIXES else found.videos if suffix in VIDEO_SUFFIXES else found.ignored
+        kind.append(file)
     return found
