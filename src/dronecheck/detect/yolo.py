@@ -99,15 +99,21 @@ class Detector:
         """Detect in whole photos, tiled when the profile asks for tiles.
 
         `tile_sizes` (one per image, e.g. from `tiling.tile_size_for` and each photo's ground
-        resolution) overrides the profile's tile size; `batch` is tiles per model call.
+        resolution; 0 for a photo that goes to the model whole) overrides the profile's tile
+        size; `batch` is tiles per model call.
         """
         sizes = list(tile_sizes) if tile_sizes is not None else [self.tile_size] * len(images)
-        if not any(sizes):
-            return self.predict(images)
-        if not all(sizes):
-            raise ValueError(f"tile sizes must all be > 0 when some are, got {sizes}")
-        return detect_tiled(images, self.predict_tiles, sizes=sizes, overlap=self.tile_overlap, batch=batch,
-                            iou=self.iou, whole=self.predict if self.full_pass else None)
+        if len(sizes) != len(images):
+            raise ValueError(f"{len(sizes)} tile sizes for {len(images)} images")
+        whole = [i for i, size in enumerate(sizes) if not size]
+        tiled = [i for i, size in enumerate(sizes) if size]
+        found: dict[int, Detections] = dict(zip(whole, self.predict([images[i] for i in whole]), strict=True))
+        if tiled:
+            merged = detect_tiled([images[i] for i in tiled], self.predict_tiles, sizes=[sizes[i] for i in tiled],
+                                  overlap=self.tile_overlap, batch=batch, iou=self.iou,
+                                  whole=self.predict if self.full_pass else None)
+            found.update(zip(tiled, merged, strict=True))
+        return [found[i] for i in range(len(images))]
 
     @cached_property
     def _network(self) -> Any:
