@@ -75,7 +75,7 @@ def test_incremental_run_scans_only_new_photos_and_a_new_model_rescans(tmp_path:
         (inbox / p.name).write_bytes(p.read_bytes())
     second = run_scan(inbox, out)
     record = json.loads((second.run_dir / "run.json").read_text())
-    assert record["counts"]["photos_scanned"] == 3 and record["counts"]["photos_already_done"] == 3
+    assert record["counts"]["photos_scanned"] == 3 and record["counts"]["files_already_done"] == 3
     assert {f["image"] for f in record["frames"]} == {p.name for p in photos()[3:6]}
 
     nothing = run_scan(inbox, out)

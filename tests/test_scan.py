@@ -89,8 +89,8 @@ def test_finding_point_lies_inside_its_footprint_and_sizes_agree(demo: Scan) -> 
 
 def test_run_json_records_the_run(demo: Scan) -> None:
     record = load(demo, "run.json")
-    assert record["counts"]["photos_scanned"] == 10 and record["counts"]["photos_skipped"] == 0
-    assert set(record["timings_s"]) == {"hash", "load_model", "read", "detect", "georef", "write"}
+    assert record["counts"]["photos_scanned"] == 10 and record["counts"]["files_skipped"] == 0
+    assert set(record["timings_s"]) == {"hash", "load_model", "read", "detect", "georef", "write", "analyse"}
     assert len(record["model"]["sha256"]) == 64 and record["device"] == "cpu"
     assert record["counts"]["findings"] == len(load(demo, "findings.geojson")["features"])
     assert sorted(record["ignored"]) == ["SOURCE.md", "annotations.json", "make_flight.py"]

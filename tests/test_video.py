@@ -13,7 +13,8 @@ import pytest
 
 from dronecheck.errors import BadInputError
 from dronecheck.ingest import discover, read_video, sequence_order
-from dronecheck.ingest.video import DEFAULT_HFOV_DEG, EQUIVALENT_WIDTH_MM, file_sha256, frame_sha256
+from dronecheck.hashing import file_sha256
+from dronecheck.ingest.video import DEFAULT_HFOV_DEG, EQUIVALENT_WIDTH_MM, frame_sha256
 from dronecheck.types import Camera, Frame, Pose
 
 WIDTH, HEIGHT, VIDEO_FPS, SECONDS = 320, 240, 10, 5

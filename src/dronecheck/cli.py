@@ -1,11 +1,11 @@
 """The `dronecheck` command: a thin layer that parses arguments and calls the pipeline.
 
 Exit codes of `dronecheck scan`:
-  0  done: every new photo was scanned
+  0  done: every new photo and video was scanned
   1  error: missing weights, unusable device, unreadable ledger (nothing was scanned)
-  2  bad usage or config: unknown option, bad value, bad profile, bad dronecheck.toml
-  3  some photos failed (bad files); the rest were scanned and written
-  4  nothing to do: no photos, or all were scanned before with the same profile and model
+  2  bad usage or config: unknown option, bad value, bad profile, bad dronecheck.toml, bad zones file
+  3  some files failed (bad photos or videos); the rest were scanned and written
+  4  nothing to do: no photos or videos, or all were scanned before with the same settings and model
   5  locked: another scan is using the same ledger
 With several inboxes in a config, the code is the worst of theirs (1, 2, 5, 3, 0, then 4).
 """
@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dronecheck import __version__, logs
-from dronecheck.errors import DronecheckError, ProfileError
+from dronecheck.errors import BadInputError, DronecheckError, ProfileError
 
 if TYPE_CHECKING:
     from dronecheck.config import Config, Settings
@@ -72,6 +72,15 @@ def main(
     logs.setup(verbose=verbose)
 
 
+def _batch_value(value: str | None) -> int | str | None:
+    """--batch: a whole number from 1, or auto."""
+    if value is None or value == "auto":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise typer.BadParameter(f"{value!r} is not a whole number from 1, nor auto")
+    return int(value)
+
+
 def _fail(exc: DronecheckError) -> typer.Exit:
     err.print(f"[red]error:[/red] {exc}", highlight=False)
     return typer.Exit(code=EXIT_ERROR)
@@ -83,7 +92,7 @@ def _exit_code(exc: DronecheckError) -> int:
 
     if isinstance(exc, LockedError):
         return EXIT_LOCKED
-    return EXIT_CONFIG if isinstance(exc, ProfileError | ConfigError) else EXIT_ERROR
+    return EXIT_CONFIG if isinstance(exc, ProfileError | ConfigError | BadInputError) else EXIT_ERROR
 
 
 @app.command()
@@ -102,8 +111,18 @@ def scan(
                                                   min=0.0, max=1.0, envvar="DRONECHECK_CONF")] = None,
     iou: Annotated[float | None, typer.Option(help="IoU threshold for merging boxes (0-1); default from "
                                                  "the profile.", min=0.0, max=1.0, envvar="DRONECHECK_IOU")] = None,
-    batch: Annotated[int | None, typer.Option(help="Photos (or tiles) per model call. Default: 4.", min=1,
-                                                 envvar="DRONECHECK_BATCH")] = None,
+    batch: Annotated[str | None, typer.Option(help="Photos (or tiles) per model call, or auto: as many as fit "
+                                                 "the GPU (4 on a CPU). Default: 4.", envvar="DRONECHECK_BATCH",
+                                                 callback=_batch_value)] = None,
+    fps: Annotated[float | None, typer.Option(help="Video frames looked at per second of video. Default: 2.",
+                                                 min=0.01, envvar="DRONECHECK_FPS")] = None,
+    hfov: Annotated[float | None, typer.Option(help="Horizontal field of view of the video camera in degrees, "
+                                                  "for SRT files without a focal length. Default: 71.6 (a 24 mm-"
+                                                  "equivalent DJI camera).", min=1, max=179,
+                                                  envvar="DRONECHECK_HFOV")] = None,
+    zones: Annotated[Path | None, typer.Option(help="GeoJSON file of zones (closed areas, fishing grounds, "
+                                                  "ports) for the profile's rules.", exists=True, dir_okay=False,
+                                                  envvar="DRONECHECK_ZONES")] = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
     wait: Annotated[bool, typer.Option("--wait", help="When another scan holds the ledger, wait for it instead "
@@ -127,7 +146,7 @@ def scan(
 
     if log_json:
         logs.setup(json_lines=True)
-    flags = Settings(profile, weights, out_dir, ledger, device, conf, iou, batch)
+    flags = Settings(profile, weights, out_dir, ledger, device, conf, iou, batch, fps, hfov, zones)
     try:
         jobs = _jobs(path, flags, config)
     except DronecheckError as exc:
@@ -141,9 +160,10 @@ def scan(
 def _jobs(path: Path | None, flags: Settings, config_file: Path | None) -> list[tuple[Path, Settings]]:
     """(folder, settings) for each scan to run: PATH alone, or every inbox of the config."""
     from dronecheck.config import ConfigError, Settings, find_config
+    from dronecheck.pipeline import DEFAULT_FPS
 
     cfg = find_config(config_file)
-    builtin = Settings(profile="cracks", out=Path("outputs"), device="auto", batch=4)
+    builtin = Settings(profile="cracks", out=Path("outputs"), device="auto", batch=4, fps=DEFAULT_FPS)
     if path is not None:
         inbox = next((i.settings for i in cfg.inboxes if i.path.resolve() == path.resolve()), Settings())
         return [(path, flags.over(inbox.over(cfg.defaults)).over(builtin))]
@@ -162,9 +182,10 @@ def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool) -> 
     from dronecheck.profile import load_profile
 
     try:
-        assert settings.profile and settings.out and settings.batch
+        assert settings.profile and settings.out and settings.batch and settings.fps
         options = ScanOptions(path, load_profile(settings.profile, settings.weights), settings.out, settings.device,
-                              settings.conf, settings.iou, settings.batch, settings.ledger, wait)
+                              settings.conf, settings.iou, settings.batch, settings.ledger, wait,
+                              fps=settings.fps, hfov_deg=settings.hfov, zones=settings.zones)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       TextColumn("{task.fields[name]}"), console=err, transient=True, disable=not bar) as progress:
             task = progress.add_task(f"scanning {path.name}", total=None, name="")
@@ -180,17 +201,23 @@ def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool) -> 
 def _summary(run: RunResult) -> None:
     counts = run.counts
     if run.model is None:
-        out.print(f"nothing to do in {run.flight}: {counts['photos_already_done']} photo(s), all scanned before "
+        out.print(f"nothing to do in {run.flight}: {counts['files_already_done']} file(s), all scanned before "
                   "with this profile and model")
         return
     table = Table(title=f"{run.flight} · run {run.run_id}" + (" (resumed)" if run.resumed else ""),
                   show_header=False)
-    table.add_row("photos scanned", f"{counts['photos_scanned']} of {counts['photos_found']}")
-    table.add_row("photos skipped", str(counts["photos_skipped"]))
-    table.add_row("already scanned before", str(counts["photos_already_done"]))
+    table.add_row("photos scanned", str(counts["photos_scanned"]))
+    if counts["videos_scanned"]:
+        table.add_row("videos scanned", f"{counts['videos_scanned']} ({counts['video_frames_scanned']} frames)")
+    table.add_row("files skipped", str(counts["files_skipped"]))
+    table.add_row("already scanned before", str(counts["files_already_done"]))
     for cls, n in sorted(counts["findings_per_class"].items()):
         table.add_row(f"findings: {cls}", str(n))
     table.add_row("findings", str(counts["findings"]))
+    if run.plan.track:
+        table.add_row("tracks", str(counts["tracks"]))
+    if run.plan.rules and run.plan.zones_file:
+        table.add_row("suspected violations", str(counts["violations"]))
     table.add_row("model", f"{run.model.name} on {run.model.device}")
     table.add_row("seconds", " · ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))
     table.add_row("report", str(run.run_dir / "report.html"))
@@ -238,15 +265,15 @@ def runs(
                   key=lambda r: r.started, reverse=True)[:limit]
     if as_json:
         keys = ("run_id", "flight", "inbox", "run_dir", "profile", "model", "model_sha256", "started", "finished",
-                "status", "photos_scanned", "photos_failed", "photos_already_done", "findings", "seconds",
+                "status", "frames_scanned", "files_failed", "files_already_done", "findings", "seconds",
                 "exit_code")
         out.print_json(json.dumps([{k: getattr(r, k) for k in keys} for r in rows]))
         return
-    table = Table("run", "flight", "started", "status", "photos", "failed", "already done", "findings", "seconds",
+    table = Table("run", "flight", "started", "status", "frames", "failed", "already done", "findings", "seconds",
                   "profile", "model")
     for r in rows:
-        table.add_row(r.run_id, r.flight, r.started[:19].replace("T", " "), r.status, str(r.photos_scanned),
-                      str(r.photos_failed), str(r.photos_already_done), str(r.findings),
+        table.add_row(r.run_id, r.flight, r.started[:19].replace("T", " "), r.status, str(r.frames_scanned),
+                      str(r.files_failed), str(r.files_already_done), str(r.findings),
                       f"{r.seconds:.1f}" if r.seconds is not None else "", r.profile, r.model)
     out.print(table)
 

@@ -8,6 +8,12 @@
     profile = "cracks"
     conf = 0.3
 
+    [[inbox]]
+    path = "/srv/inbox/north-sea"
+    profile = "fishing"
+    zones = "/srv/zones/closed-areas.geojson"
+    fps = 2
+
 Precedence, highest first: command-line flags, DRONECHECK_* environment variables, the
 inbox's keys, the file's top-level keys, the built-in defaults. Relative paths are taken
 from the folder the file is in.
@@ -40,7 +46,10 @@ class Settings:
     device: str | None = None
     conf: float | None = None
     iou: float | None = None
-    batch: int | None = None
+    batch: int | str | None = None  # a number, or "auto"
+    fps: float | None = None
+    hfov: float | None = None
+    zones: Path | None = None
 
     def over(self, lower: Settings) -> Settings:
         """These settings, with the gaps filled from `lower`."""
@@ -62,11 +71,13 @@ class Config:
 
 
 TYPES: dict[str, type] = {"profile": str, "weights": Path, "out": Path, "ledger": Path, "device": str,
-                          "conf": float, "iou": float, "batch": int}
-RANGES = {"conf": (0.0, 1.0), "iou": (0.0, 1.0), "batch": (1, 4096)}
+                          "conf": float, "iou": float, "batch": int, "fps": float, "hfov": float, "zones": Path}
+RANGES = {"conf": (0.0, 1.0), "iou": (0.0, 1.0), "batch": (1, 4096), "fps": (0.01, 1000.0), "hfov": (1.0, 179.0)}
 
 
 def _value(key: str, value: Any, where: str, base: Path) -> Any:
+    if key == "batch" and value == "auto":
+        return value
     kind = TYPES.get(key, Path)  # "path" of an inbox
     if kind is Path:
         if not isinstance(value, str) or not value:
@@ -76,7 +87,8 @@ def _value(key: str, value: Any, where: str, base: Path) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise ConfigError(f"{where}: {key} must be {kind.__name__}, not {value!r}")
+        expected = "a whole number or \"auto\"" if key == "batch" else kind.__name__
+        raise ConfigError(f"{where}: {key} must be {expected}, not {value!r}")
     low, high = RANGES.get(key, (None, None))
     if low is not None and not low <= value <= high:
         raise ConfigError(f"{where}: {key} = {value} is out of range {low}..{high}")

@@ -1,4 +1,8 @@
-"""Past runs from the ledger: write a run's report again, export every finding for GIS."""
+"""Past runs from the ledger: write a run's report again, export every finding for GIS.
+
+A run's tracks and violations are worked out again from its findings, with the profile's
+rules and the zones file as they were when it ran (the zones file must still be there).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dronecheck.analyse import Plan, analyse
 from dronecheck.errors import DronecheckError
 from dronecheck.ledger import Ledger, RunRow
 from dronecheck.pipeline import ModelInfo, RunResult, Skipped, write_outputs
@@ -22,12 +27,14 @@ def rebuild(ledger: Ledger, run_id: str) -> RunResult:
     if not row.run_dir or not details.get("model"):
         raise DronecheckError(f"run {run_id} scanned nothing ({row.status}): it has no report")
     frames, findings, crops, failures = ledger.run_contents(run_id)
+    plan = Plan.from_dict(details.get("plan", {}), f"run {run_id}")
     run = RunResult(row.run_id, row.flight, Path(row.run_dir), row.profile, datetime.fromisoformat(row.started),
                     None, frames, findings, crops, [Skipped(p, r) for p, r in failures],
-                    details.get("ignored", []), row.photos_already_done,
+                    details.get("ignored", []), row.files_already_done,
                     model=ModelInfo.from_dict(details["model"]),
-                    finished=datetime.fromisoformat(row.finished) if row.finished else None)
+                    finished=datetime.fromisoformat(row.finished) if row.finished else None, plan=plan)
     run.timings.update(details.get("timings_s", {}))
+    run.analysis = analyse(frames, findings, plan, plan.zones())
     return run
 
 

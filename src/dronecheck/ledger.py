@@ -37,9 +37,9 @@ CREATE TABLE IF NOT EXISTS runs (
     finished TEXT,
     status TEXT NOT NULL,            -- running, done, some-failed, nothing-to-do, interrupted
     pid INTEGER,
-    photos_scanned INTEGER DEFAULT 0,
-    photos_failed INTEGER DEFAULT 0,
-    photos_already_done INTEGER DEFAULT 0,
+    frames_scanned INTEGER DEFAULT 0,
+    files_failed INTEGER DEFAULT 0,
+    files_already_done INTEGER DEFAULT 0,
     findings INTEGER DEFAULT 0,
     seconds REAL,
     exit_code INTEGER,
@@ -51,6 +51,16 @@ CREATE TABLE IF NOT EXISTS photos (
     run_id TEXT NOT NULL REFERENCES runs(run_id),
     path TEXT NOT NULL,
     frame TEXT NOT NULL,             -- JSON of the Frame, enough to write a report again
+                                     -- (a video frame is a row too, keyed by the video's sha256 and index)
+    scanned TEXT NOT NULL,
+    PRIMARY KEY (sha256, settings)
+);
+CREATE TABLE IF NOT EXISTS videos (  -- a video whose sampled frames are all in photos
+    sha256 TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    path TEXT NOT NULL,
+    frames INTEGER NOT NULL,
     scanned TEXT NOT NULL,
     PRIMARY KEY (sha256, settings)
 );
@@ -94,9 +104,9 @@ class RunRow:
     finished: str | None
     status: str
     pid: int | None
-    photos_scanned: int
-    photos_failed: int
-    photos_already_done: int
+    frames_scanned: int
+    files_failed: int
+    files_already_done: int
     findings: int
     seconds: float | None
     exit_code: int | None
@@ -173,11 +183,20 @@ class Ledger:
         rows = self.db.execute("SELECT sha256 FROM photos WHERE settings=?", (settings,))
         return {r["sha256"] for r in rows}
 
+    def videos_done(self, settings: str) -> dict[str, str]:
+        """The sha256 of every video whose frames were all scanned with these settings, and its run."""
+        rows = self.db.execute("SELECT sha256, run_id FROM videos WHERE settings=?", (settings,))
+        return {r["sha256"]: r["run_id"] for r in rows}
+
     def record_batch(self, run_id: str, settings: str, frames: Iterable[Frame], findings: Iterable[Finding],
-                     crops: dict[str, str], failures: Iterable[tuple[str, str]]) -> None:
-        """Commit a finished batch: its photos, their findings and the files that failed, at once."""
+                     crops: dict[str, str], failures: Iterable[tuple[str, str]],
+                     videos: Iterable[tuple[str, str, int]] = ()) -> None:
+        """Commit a finished batch at once: its frames, their findings, the files that failed, and the
+        videos (sha256, path, frames) whose last frame it holds."""
         now = datetime.now().astimezone().isoformat()
         with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO videos VALUES (?, ?, ?, ?, ?, ?)",
+                           [(sha, settings, run_id, path, n, now) for sha, path, n in videos])
             db.executemany("INSERT OR REPLACE INTO photos VALUES (?, ?, ?, ?, ?, ?)",
                            [(f.sha256, settings, run_id, str(f.path), frame_to_json(f), now) for f in frames])
             db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?)",

@@ -1,9 +1,11 @@
-"""The scan: folder -> ingest -> detect -> georef -> sinks, one batch of photos at a time.
+"""The scan: folder -> ingest -> detect -> georef -> analyse -> sinks, one batch of frames at a time.
 
-Photos are read and decoded ahead in worker threads while the model runs (a bounded
-window, so memory stays flat however long the flight). Each finished batch is committed
-to the ledger at once; a run killed at any moment is taken up again by the next scan of
-the same folder with the same settings, under the same run id.
+Photos and video frames are read and decoded ahead in worker threads while the model runs
+(bounded queues, so memory stays flat however long the flight). Each finished batch is
+committed to the ledger at once; a run killed at any moment is taken up again by the next
+scan of the same folder with the same settings, under the same run id. Tracks and rule
+violations are worked out at the end from what the ledger holds, so a resumed run gets
+them whole.
 """
 
 from __future__ import annotations
@@ -13,21 +15,26 @@ import json
 import logging
 import os
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from dronecheck import __version__
+from dronecheck.analyse import Analysis, Plan, analyse
 from dronecheck.detect import yolo
-from dronecheck.errors import BadInputError, ModelError
+from dronecheck.errors import ModelError
 from dronecheck.geo.georef import georeference
-from dronecheck.ingest import discover, load_pixels, read_frame
+from dronecheck.hashing import file_sha256
+from dronecheck.ingest import discover
+from dronecheck.ingest.ahead import Loaded, prefetched, read_ahead, video_frames
+from dronecheck.ingest.video import sampled_count
 from dronecheck.ledger import Ledger, RunRow
 from dronecheck.lock import ledger_lock
 from dronecheck.profile import Profile
@@ -35,6 +42,8 @@ from dronecheck.report import html, runrecord
 from dronecheck.report.crops import write_crop
 from dronecheck.report.files import write_json
 from dronecheck.report.geojson import RunContext, findings_collection, footprints_collection
+from dronecheck.rules import violations_collection
+from dronecheck.track import tracks_collection
 from dronecheck.types import Finding, Frame
 
 log = logging.getLogger("dronecheck")
@@ -42,8 +51,11 @@ log = logging.getLogger("dronecheck")
 EXIT_OK = 0
 EXIT_SOME_FAILED = 3
 EXIT_NOTHING_TO_DO = 4
-STAGES = ("hash", "load_model", "read", "detect", "georef", "write")
+STAGES = ("hash", "load_model", "read", "detect", "georef", "write", "analyse")
 LEDGER_NAME = "ledger.sqlite"
+DEFAULT_FPS = 2.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,10 +66,13 @@ class ScanOptions:
     device: str | None = None
     conf: float | None = None
     iou: float | None = None
-    batch: int = 4
+    batch: int | str = 4  # frames (and tiles) per model call; "auto": as many as fit the GPU
     ledger: Path | None = None  # default: OUT/ledger.sqlite
     wait: float | None = 0  # seconds to wait for the ledger's lock; None: as long as it takes
-    read_ahead: int = 0  # photos decoded ahead of the model; 0: two batches
+    read_ahead: int = 0  # frames decoded ahead of the model; 0: two batches
+    fps: float = DEFAULT_FPS  # video frames looked at per second of video
+    hfov_deg: float | None = None  # a video's horizontal field of view, when its SRT gives no focal length
+    zones: Path | None = None  # GeoJSON zones the profile's rules look at
 
     @property
     def ledger_path(self) -> Path:
@@ -70,6 +85,10 @@ class ScanOptions:
     @property
     def iou_used(self) -> float:
         return self.profile.iou if self.iou is None else self.iou
+
+    @property
+    def plan(self) -> Plan:
+        return Plan(self.profile.track, self.profile.rules, self.zones)
 
 
 @dataclass(frozen=True)
@@ -119,11 +138,13 @@ class RunResult:
     crops: dict[str, str] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
-    already_done: int = 0  # photos found that an earlier run scanned with the same settings
+    already_done: int = 0  # photos and videos found that an earlier run scanned with the same settings
     resumed: bool = False  # this run took up an interrupted one
     timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     model: ModelInfo | None = None
     finished: datetime | None = None
+    plan: Plan = field(default_factory=Plan)
+    analysis: Analysis = field(default_factory=Analysis)
 
     @property
     def exit_code(self) -> int:
@@ -137,12 +158,27 @@ class RunResult:
 
     @property
     def counts(self) -> dict[str, object]:
-        return {"photos_found": len(self.frames) + len(self.skipped) + self.already_done,
-                "photos_scanned": len(self.frames), "photos_skipped": len(self.skipped),
-                "photos_already_done": self.already_done, "files_ignored": len(self.ignored),
-                "findings": len(self.findings),
+        photos = sum(f.frame_index is None for f in self.frames)
+        videos = len({f.path for f in self.frames if f.frame_index is not None})
+        return {"files_found": photos + videos + len(self.skipped) + self.already_done,
+                "photos_scanned": photos, "videos_scanned": videos, "video_frames_scanned": len(self.frames) - photos,
+                "files_skipped": len(self.skipped), "files_already_done": self.already_done,
+                "files_ignored": len(self.ignored), "findings": len(self.findings),
                 "findings_per_class": dict(Counter(f.class_name for f in self.findings)),
-                "findings_without_position": sum(f.point is None for f in self.findings)}
+                "findings_without_position": sum(f.point is None for f in self.findings),
+                "tracks": len(self.analysis.tracks), "violations": len(self.analysis.violations)}
+
+
+@dataclass
+class Work:
+    """What a scan has to do: photos, and videos with their sha256 (None when unreadable)."""
+
+    photos: list[Path]
+    videos: list[tuple[Path, str | None]]
+    already_done: int
+
+    def __bool__(self) -> bool:
+        return bool(self.photos or self.videos)
 
 
 @contextmanager
@@ -154,6 +190,18 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         timings[stage] += time.perf_counter() - t0
 
 
+def timed_items(items: Iterable[T], timings: dict[str, float], stage: str) -> Iterator[T]:
+    """`items`, with the time spent waiting for each counted under `stage`."""
+    it = iter(items)
+    end = object()
+    while True:
+        with timed(timings, stage):
+            item = next(it, end)
+        if item is end:
+            return
+        yield item  # type: ignore[misc]
+
+
 def finding_id(frame: Frame, model_sha256: str, class_id: int, box: np.ndarray) -> str:
     """Stable across re-scans of the same photo bytes with the same model, whatever the file name."""
     key = f"{frame.sha256}:{frame.frame_index}:{model_sha256}:{class_id}:" + ",".join(f"{v:.1f}" for v in box)
@@ -161,10 +209,13 @@ def finding_id(frame: Frame, model_sha256: str, class_id: int, box: np.ndarray) 
 
 
 def settings_key(options: ScanOptions, model_sha256: str) -> str:
-    """What decides the findings of a photo: profile, thresholds, tiling and the model's bytes."""
+    """What decides the findings of a frame: profile, thresholds, how photos are tiled, how videos are
+    sampled, and the model's bytes."""
     p = options.profile
     key = {"profile": p.name, "conf": options.conf_used, "iou": options.iou_used, "imgsz": p.imgsz,
-           "tile_size": p.tile_size, "tile_overlap": p.tile_overlap, "model": model_sha256}
+           "tile_size": p.tile_size, "tile_overlap": p.tile_overlap, "target_gsd_cm": p.target_gsd_cm,
+           "min_object_m": p.min_object_m, "full_pass": p.full_pass, "fps": options.fps,
+           "hfov_deg": options.hfov_deg, "model": model_sha256}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -189,11 +240,12 @@ def new_run(options: ScanOptions, ledger: Ledger) -> RunResult:
     return RunResult(run_id, flight, options.out / flight / run_id, options.profile.name, started, options)
 
 
-def scan(options: ScanOptions, on_photo: Callable[[int, int, str], None] | None = None) -> RunResult:
-    """Scan the photos under `options.path` that the ledger has not seen with these settings.
+def scan(options: ScanOptions, on_photo: Callable[[int, int | None, str], None] | None = None) -> RunResult:
+    """Scan the photos and videos under `options.path` that the ledger has not seen with these settings.
 
     Holds the ledger's lock for the whole run (LockedError when another scan has it). Bad
     files are skipped and listed; the rest are scanned, committed batch by batch, and written.
+    `on_photo(frames done, frames expected or None, name)` follows the progress.
     """
     with ledger_lock(options.ledger_path, options.wait):
         ledger = Ledger(options.ledger_path)
@@ -203,65 +255,91 @@ def scan(options: ScanOptions, on_photo: Callable[[int, int, str], None] | None 
             ledger.close()
 
 
-def _scan(options: ScanOptions, ledger: Ledger, on_photo: Callable[[int, int, str], None] | None) -> RunResult:
+def _scan(options: ScanOptions, ledger: Ledger, on_photo: Callable[[int, int | None, str], None] | None) -> RunResult:
     if not options.profile.weights.is_file():
         raise ModelError(f"weights file not found: {options.profile.weights}")
-    model_sha = yolo.sha256_file(options.profile.weights)
+    zones = options.plan.zones()
+    for warning in options.plan.warnings(zones):
+        log.warning(warning, extra={"event": "rules_warning"})
+    model_sha = file_sha256(options.profile.weights)
     settings = settings_key(options, model_sha)
     inbox = str(options.path.resolve())
     interrupted = ledger.interrupted(inbox, settings)
     run = _resume(ledger, interrupted, options) if interrupted else new_run(options, ledger)
+    run.plan = options.plan
     found = discover(options.path)
     run.ignored = [_relative(p, options.path) for p in found.ignored]
     with timed(run.timings, "hash"):
-        todo, run.already_done = _new_photos(ledger, found.photos, settings, run)
-    if not todo and not run.resumed:
+        work = _todo(ledger, found.photos, found.videos, settings, run)
+    run.already_done = work.already_done
+    if not work and not run.resumed:
         _record_nothing_to_do(ledger, run, inbox, settings, options, model_sha)
         return run
     with timed(run.timings, "load_model"):
         detector = yolo.load(options.profile.weights, device=options.device, conf=options.conf_used,
                              iou=options.iou_used, imgsz=options.profile.imgsz, tile_size=options.profile.tile_size,
-                             tile_overlap=options.profile.tile_overlap)
+                             tile_overlap=options.profile.tile_overlap, full_pass=options.profile.full_pass)
+    batch = options.batch if isinstance(options.batch, int) else yolo.auto_batch(detector.device, detector.imgsz)
     run.model = ModelInfo.of(detector)
     run.run_dir.mkdir(parents=True, exist_ok=True)
     ledger.start_run(_row(run, inbox, settings, "running", model_sha))
-    log.info("run %s started: %d new photo(s) in %s, %d already done", run.run_id, len(todo), options.path,
-             run.already_done, extra={"event": "run_started", "run": run.run_id, "photos": len(todo)})
+    log.info("run %s started: %d photo(s) and %d video(s) to scan in %s, %d already done", run.run_id,
+             len(work.photos), len(work.videos), options.path, run.already_done,
+             extra={"event": "run_started", "run": run.run_id, "photos": len(work.photos),
+                    "videos": len(work.videos), "batch": batch})
+    total = _expected_frames(work, options.fps)
     done = 0
-    for batch in _batches(read_ahead(todo, options.read_ahead or 2 * options.batch, run), options.batch):
-        frames, findings, failures = _scan_batch(run, detector, batch)
-        ledger.record_batch(run.run_id, settings, frames, findings, run.crops, failures)
-        done += len(batch)
+    for items in _batches(timed_items(_frames(work, options, run, batch), run.timings, "read"), batch):
+        frames, findings, failures, videos = _scan_batch(run, detector, items, batch)
+        ledger.record_batch(run.run_id, settings, frames, findings, run.crops, failures, videos)
+        done += len(frames) + len(failures)
         if on_photo:
-            on_photo(done, len(todo), batch[-1][0].name)
+            on_photo(done, total, items[-1].path.name)
+    with timed(run.timings, "analyse"):
+        run.analysis = analyse(run.frames, run.findings, run.plan, zones)
     with timed(run.timings, "write"):
         write_outputs(run)
     ledger.finish_run(run.run_id, **_summary_columns(run))
-    log.info("run %s %s: %d photo(s) scanned, %d failed, %d finding(s) in %.1f s", run.run_id, run.status,
-             len(run.frames), len(run.skipped), len(run.findings), sum(run.timings.values()),
+    log.info("run %s %s: %d frame(s) scanned, %d file(s) failed, %d finding(s), %d track(s), %d violation(s) in "
+             "%.1f s", run.run_id, run.status, len(run.frames), len(run.skipped), len(run.findings),
+             len(run.analysis.tracks), len(run.analysis.violations), sum(run.timings.values()),
              extra={"event": "run_finished", "run": run.run_id, "status": run.status, **run.counts})
     return run
 
 
 def _resume(ledger: Ledger, row: RunRow, options: ScanOptions) -> RunResult:
-    """The interrupted run `row` with the photos it finished, ready to go on; its failures are tried again."""
+    """The interrupted run `row` with the frames it finished, ready to go on; its failures are tried again."""
     frames, findings, crops, _ = ledger.run_contents(row.run_id)
     ledger.clear_failures(row.run_id)
     if row.run_dir:
         for partial in Path(row.run_dir).rglob(".*.tmp"):  # a write the kill cut short
             partial.unlink()
-    log.warning("resuming run %s, interrupted after %d photo(s)", row.run_id, len(frames),
+    log.warning("resuming run %s, interrupted after %d frame(s)", row.run_id, len(frames),
                 extra={"event": "run_resumed", "run": row.run_id, "photos_done": len(frames)})
     return RunResult(row.run_id, row.flight, Path(row.run_dir or options.out / row.flight / row.run_id),
                      options.profile.name, datetime.fromisoformat(row.started), options, frames, findings, crops,
                      resumed=True)
 
 
-def _new_photos(ledger: Ledger, photos: list[Path], settings: str, run: RunResult) -> tuple[list[Path], int]:
-    """The photos not yet scanned with these settings, and how many were before this run (by content)."""
-    done = ledger.done(settings)
-    todo = [path for path in photos if _sha256_cached(ledger, path) not in done]
-    return todo, max(0, len(photos) - len(todo) - len(run.frames))
+def _todo(ledger: Ledger, photos: list[Path], videos: list[Path], settings: str, run: RunResult) -> Work:
+    """The photos and videos not yet scanned with these settings (known by content, not by name), and how
+    many of them earlier runs did. Photos and videos this run did before it was killed are neither."""
+    done, videos_done = ledger.done(settings), ledger.videos_done(settings)
+    mine = {f.sha256 for f in run.frames}
+    work = Work([], [], 0)
+    for path in photos:
+        sha = _sha256_cached(ledger, path)
+        if sha not in done:
+            work.photos.append(path)
+        elif sha not in mine:
+            work.already_done += 1
+    for path in videos:
+        sha = _sha256_cached(ledger, path)
+        if sha is None or sha not in videos_done:
+            work.videos.append((path, sha))
+        elif videos_done[sha] != run.run_id:
+            work.already_done += 1
+    return work
 
 
 def _sha256_cached(ledger: Ledger, path: Path) -> str | None:
@@ -269,18 +347,34 @@ def _sha256_cached(ledger: Ledger, path: Path) -> str | None:
         stat = path.stat()
         sha = ledger.cached_sha256(path.resolve(), stat.st_size, stat.st_mtime_ns)
         if sha is None:
-            sha = yolo.sha256_file(path)
+            sha = file_sha256(path)
             ledger.remember_sha256(path.resolve(), stat.st_size, stat.st_mtime_ns, sha)
         return sha
     except OSError:
         return None  # unreadable: reading it will fail and say why
 
 
+def _frames(work: Work, options: ScanOptions, run: RunResult, batch: int) -> Iterator[Loaded]:
+    """Every photo, then every video's frames, decoded ahead; frames this run did before a kill are left out."""
+    depth = options.read_ahead or 2 * batch
+    mine = frozenset(f.sha256 for f in run.frames)
+    videos = (prefetched(video_frames(path, sha, fps=options.fps, hfov_deg=options.hfov_deg, skip=mine), depth)
+              for path, sha in work.videos)
+    return chain(read_ahead(work.photos, depth), chain.from_iterable(videos))
+
+
+def _expected_frames(work: Work, fps: float) -> int | None:
+    """Frames the scan will look at, for the progress bar; None when a video does not say how long it is."""
+    counts = [sampled_count(path, fps) for path, _ in work.videos]
+    return None if None in counts else len(work.photos) + sum(c or 0 for c in counts)
+
+
 def _info(run: RunResult) -> dict[str, object]:
-    """What `dronecheck runs` and `report RUN` need beyond the columns: model, options, timings, ignored files."""
+    """What `dronecheck runs` and `report RUN` need beyond the columns: model, options, analysis plan, timings,
+    ignored files."""
     assert run.options is not None
     return {"model": run.model.to_dict() if run.model else None, "options": _options_dict(run.options),
-            "ignored": run.ignored, "timings_s": run.timings}
+            "plan": run.plan.to_dict(), "ignored": run.ignored, "timings_s": run.timings}
 
 
 def _row(run: RunResult, inbox: str, settings: str, status: str, model_sha: str) -> RunRow:
@@ -294,13 +388,14 @@ def _row(run: RunResult, inbox: str, settings: str, status: str, model_sha: str)
 def _options_dict(options: ScanOptions) -> dict[str, object]:
     return {"path": str(options.path), "out": str(options.out), "profile": options.profile.name,
             "device": options.device, "conf": options.conf, "iou": options.iou, "batch": options.batch,
-            "ledger": str(options.ledger_path)}
+            "ledger": str(options.ledger_path), "fps": options.fps, "hfov_deg": options.hfov_deg,
+            "zones": str(options.zones) if options.zones else None}
 
 
 def _summary_columns(run: RunResult) -> dict[str, object]:
     finished = run.finished or datetime.now(UTC)
-    return {"finished": finished.isoformat(), "status": run.status, "photos_scanned": len(run.frames),
-            "photos_failed": len(run.skipped), "photos_already_done": run.already_done,
+    return {"finished": finished.isoformat(), "status": run.status, "frames_scanned": len(run.frames),
+            "files_failed": len(run.skipped), "files_already_done": run.already_done,
             "findings": len(run.findings), "seconds": round((finished - run.started).total_seconds(), 3),
             "exit_code": run.exit_code, "info": json.dumps(_info(run))}
 
@@ -310,51 +405,17 @@ def _record_nothing_to_do(ledger: Ledger, run: RunResult, inbox: str, settings: 
     run.finished = datetime.now(UTC)
     ledger.start_run(_row(run, inbox, settings, "nothing-to-do", model_sha))
     ledger.finish_run(run.run_id, **_summary_columns(run))
-    log.info("nothing to do in %s: %d photo(s), all scanned before with these settings", options.path,
-             run.already_done, extra={"event": "nothing_to_do", "photos_already_done": run.already_done})
+    log.info("nothing to do in %s: %d file(s), all scanned before with these settings", options.path,
+             run.already_done, extra={"event": "nothing_to_do", "files_already_done": run.already_done})
 
 
 def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if root.is_dir() and path.is_relative_to(root) else path.name
 
 
-Loaded = tuple[Path, Frame | None, np.ndarray | None, str | None]  # path, frame, pixels, or why it failed
-
-
-def _load(path: Path) -> Loaded:
-    try:
-        frame = read_frame(path)
-        return path, frame, load_pixels(frame), None
-    except BadInputError as exc:
-        return path, None, None, exc.reason
-
-
-def read_ahead(paths: Iterable[Path], depth: int, run: RunResult | None = None) -> Iterator[Loaded]:
-    """Read and decode photos in two worker threads, at most `depth` ahead of the consumer, in order.
-
-    JPEG decoding releases the GIL, so this overlaps the model; the bounded window keeps
-    memory flat: a photo is only decoded once one of the `depth` before it has been taken.
-    """
-    window: deque[Future[Loaded]] = deque()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="read") as pool:
-        for path in paths:
-            window.append(pool.submit(_load, path))
-            if len(window) >= max(1, depth):
-                yield _wait(window.popleft(), run)
-        while window:
-            yield _wait(window.popleft(), run)
-
-
-def _wait(future: Future[Loaded], run: RunResult | None) -> Loaded:
-    if run is None:
-        return future.result()
-    with timed(run.timings, "read"):
-        return future.result()
-
-
-def _batches(loaded: Iterable[Loaded], size: int) -> Iterator[list[Loaded]]:
+def _batches(items: Iterable[Loaded], size: int) -> Iterator[list[Loaded]]:
     batch: list[Loaded] = []
-    for item in loaded:
+    for item in items:
         batch.append(item)
         if len(batch) >= size:
             yield batch
@@ -363,23 +424,26 @@ def _batches(loaded: Iterable[Loaded], size: int) -> Iterator[list[Loaded]]:
         yield batch
 
 
-def _scan_batch(run: RunResult, detector: yolo.Detector,
-                batch: list[Loaded]) -> tuple[list[Frame], list[Finding], list[tuple[str, str]]]:
-    """Detect, georeference and crop one batch; return what the ledger must record of it."""
+def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int
+                ) -> tuple[list[Frame], list[Finding], list[tuple[str, str]], list[tuple[str, str, int]]]:
+    """Detect, georeference and crop one batch; return what the ledger must record of it: frames,
+    findings, failed files and finished videos."""
     assert run.options is not None
-    failures = []
-    good = []
-    for path, frame, pixels, reason in batch:
-        if frame is None or pixels is None:
-            name = _relative(path, run.options.path)
+    failures, videos, good = [], [], []
+    for item in items:
+        if item.video_done is not None:
+            videos.append((item.video_done[0], str(item.path), item.video_done[1]))
+        elif item.frame is None or item.pixels is None:
+            name, reason = _relative(item.path, run.options.path), item.failed or "unreadable"
             log.warning("skipped %s: %s", name, reason, extra={"event": "photo_failed", "photo": name,
                                                                  "reason": reason})
-            run.skipped.append(Skipped(name, reason or "unreadable"))
-            failures.append((name, reason or "unreadable"))
+            run.skipped.append(Skipped(name, reason))
+            failures.append((name, reason))
         else:
-            good.append((frame, pixels))
+            good.append((item.frame, item.pixels))
+    sizes = [run.options.profile.tile_size_of(frame) for frame, _ in good]
     with timed(run.timings, "detect"):
-        detections = detector.detect([pixels for _, pixels in good], run.options.batch)
+        detections = detector.detect([pixels for _, pixels in good], batch, tile_sizes=sizes)
     frames, findings = [], []
     for (frame, pixels), dets in zip(good, detections, strict=True):
         with timed(run.timings, "georef"):
@@ -396,17 +460,22 @@ def _scan_batch(run: RunResult, detector: yolo.Detector,
         findings.extend(placed)
     run.frames.extend(frames)
     run.findings.extend(findings)
-    return frames, findings, failures
+    return frames, findings, failures, videos
 
 
 def write_outputs(run: RunResult, *, record: bool = True) -> None:
-    """findings.geojson, footprints.geojson, report.html and (for a scan) run.json, each written atomically."""
+    """findings.geojson, footprints.geojson, tracks.geojson and violations.geojson (when the profile tracks
+    and has rules), report.html and (for a scan) run.json, each written atomically."""
     model = run.model
     assert model is not None
     run.finished = run.finished or datetime.now(UTC)
     ctx = RunContext(run.run_id, run.profile, model.name, model.sha256)
     write_json(run.run_dir / "findings.geojson", findings_collection(run.findings, ctx, run.crops))
     write_json(run.run_dir / "footprints.geojson", footprints_collection(run.findings, ctx))
+    if run.plan.track:
+        write_json(run.run_dir / "tracks.geojson", tracks_collection(run.analysis.tracks))
+    if run.plan.rules and run.plan.zones_file:
+        write_json(run.run_dir / "violations.geojson", violations_collection(run.analysis.violations))
     if record:
         write_json(run.run_dir / "run.json", runrecord.record(run, __version__))
     html.write_report(run, run.run_dir / "report.html")

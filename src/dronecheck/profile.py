@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 
+from dronecheck.detect.tiling import tile_size_for
 from dronecheck.errors import ProfileError
+from dronecheck.geo.georef import centre_gsd
+from dronecheck.rules import Rule, parse_rules
+from dronecheck.types import Frame
 
 PROJECT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights"
+# An object this many pixels long at the model's input is still found: YOLO's finest grid
+# is 8 pixels, and objects of two cells and more are what it is trained to see.
+MIN_OBJECT_MODEL_PX = 16
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,29 @@ class Profile:
     tile_overlap: float = 0.2  # fraction of a tile shared with its neighbour
     target_gsd_cm: float | None = None  # ground cm per pixel the model was trained at: tile size per photo
     full_pass: bool = False  # tiled photos also go to the model whole, and those boxes are merged in
+    min_object_m: float | None = None  # smallest object looked for: a photo where it stays big enough goes whole
+    track: bool = False  # link detections across the frames of a video or photo sequence into tracks
+    rules: tuple[Rule, ...] = ()  # [[rules]]: when tracks and findings inside zones are suspected violations
     source: str = ""  # the file the profile came from
+
+    def tile_size_of(self, frame: Frame) -> int:
+        """How `frame` goes to the model: whole (0), or cut into tiles of this many pixels.
+
+        Whole when the smallest object (`min_object_m`) stays MIN_OBJECT_MODEL_PX long once the
+        photo is shrunk to `imgsz`; tiles that give the model `target_gsd_cm` when the profile
+        names one; else `tile_size`. Both need the photo's ground resolution (height, focal
+        length, gimbal angles); without it `tile_size` holds.
+        """
+        gsd = centre_gsd(frame)
+        if gsd is None:
+            return self.tile_size
+        if self.min_object_m:
+            shrink = min(1.0, self.imgsz / max(frame.camera.width, frame.camera.height))
+            if self.min_object_m / gsd * shrink >= MIN_OBJECT_MODEL_PX:
+                return 0
+        if self.target_gsd_cm:
+            return tile_size_for(gsd, self.target_gsd_cm, self.imgsz)
+        return self.tile_size
 
 
 def builtin_names() -> list[str]:
@@ -104,16 +133,19 @@ def _build(raw: dict, source: str, base: Path | None, weights: Path | None, requ
             classes=tuple(str(c) for c in raw["classes"]), conf=float(raw.get("conf", 0.25)),
             iou=float(raw.get("iou", 0.5)), imgsz=int(raw.get("imgsz", 640)),
             tile_size=int(raw.get("tile_size", 0)), tile_overlap=float(raw.get("tile_overlap", 0.2)),
-            target_gsd_cm=None if raw.get("target_gsd_cm") is None else float(raw["target_gsd_cm"]),
-            full_pass=_flag(raw, "full_pass", source), source=source)
+            target_gsd_cm=_optional_float(raw, "target_gsd_cm"), full_pass=_flag(raw, "full_pass", source),
+            min_object_m=_optional_float(raw, "min_object_m"), track=_flag(raw, "track", source), source=source)
     except (TypeError, ValueError) as exc:
         raise ProfileError(f"profile {source}: bad value ({exc})") from exc
+    profile = replace(profile, rules=tuple(parse_rules(raw.get("rules", []), source, profile.classes)))
     for key, value, ok in (("conf", profile.conf, 0 <= profile.conf <= 1), ("iou", profile.iou, 0 < profile.iou <= 1),
                            ("imgsz", profile.imgsz, profile.imgsz >= 32),
                            ("tile_size", profile.tile_size, profile.tile_size == 0 or profile.tile_size >= 32),
                            ("tile_overlap", profile.tile_overlap, 0 <= profile.tile_overlap < 0.9),
                            ("target_gsd_cm", profile.target_gsd_cm,
-                            profile.target_gsd_cm is None or 0 < profile.target_gsd_cm <= 1000)):
+                            profile.target_gsd_cm is None or 0 < profile.target_gsd_cm <= 1000),
+                           ("min_object_m", profile.min_object_m,
+                            profile.min_object_m is None or 0 < profile.min_object_m <= 10_000)):
         if not ok:
             raise ProfileError(f"profile {source}: {key} = {value} is out of range")
     return profile
@@ -125,3 +157,7 @@ def _flag(raw: dict, key: str, source: str) -> bool:
     if not isinstance(value, bool):
         raise ProfileError(f"profile {source}: {key} = {value!r} must be true or false")
     return value
+
+
+def _optional_float(raw: dict, key: str) -> float | None:
+    return None if raw.get(key) is None else float(raw[key])

@@ -175,6 +175,19 @@ def _axis_rotation(axis: int, angle_deg: float) -> np.ndarray:
     return m
 
 
+def centre_gsd(frame: Frame) -> float | None:
+    """Ground metres per pixel at the centre of `frame`, or None when it cannot be projected.
+
+    >>> from pathlib import Path
+    >>> from dronecheck.types import Camera, Pose
+    >>> pose = Pose(lat=52.0, lon=5.0, altitude_rel_m=50.0, gimbal_pitch_deg=-90.0, gimbal_yaw_deg=0.0)
+    >>> round(centre_gsd(Frame(Path("a.jpg"), "0", Camera(1000, 800, focal_px=1000.0), pose)), 6)
+    0.05
+    """
+    view, _ = frame_view(frame)
+    return None if view is None else _gsd(view, frame.camera.width / 2, frame.camera.height / 2)
+
+
 def _uncertainty(view: FrameView, u: float, v: float) -> float | None:
     """1-sigma horizontal error of the ground point at (u, v), in metres.
 

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from dronecheck.errors import BadInputError
+from dronecheck.hashing import file_sha256
 from dronecheck.ingest.srt import Telemetry, TelemetrySample, read_srt, sample_at
 from dronecheck.types import Camera, Frame, Pose
 
@@ -26,7 +27,6 @@ DEFAULT_HFOV_DEG = 71.6
 # Width of a 4:3 frame with the diagonal of 35 mm film (43.27 mm): a 35 mm-equivalent focal
 # length is that many millimetres per image width when the video keeps the sensor's full width.
 EQUIVALENT_WIDTH_MM = 43.2666 * 0.8
-CHUNK = 1 << 20
 
 
 def find_sidecar(video: Path) -> Path:
@@ -38,16 +38,12 @@ def find_sidecar(video: Path) -> Path:
     return found[0]
 
 
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file read in chunks: a video can be larger than memory."""
-    digest = hashlib.sha256()
+def video_file_sha256(path: Path) -> str:
+    """The sha256 of the video file; BadInputError when it cannot be read."""
     try:
-        with path.open("rb") as stream:
-            while chunk := stream.read(CHUNK):
-                digest.update(chunk)
+        return file_sha256(path)
     except OSError as exc:
         raise BadInputError(path, f"cannot read the video ({exc.strerror or exc})") from None
-    return digest.hexdigest()
 
 
 def frame_sha256(video_sha256: str, frame_index: int) -> str:
@@ -71,6 +67,19 @@ def _frame_rate(path: Path) -> float:
     if not (math.isfinite(rate) and rate > 0):
         raise BadInputError(path, "the video states no frame rate")
     return rate
+
+
+def sampled_count(path: Path, fps: float) -> int | None:
+    """How many frames `read_video` gives at `fps`, from the frame count the file states; None when it
+    states none or cannot be opened."""
+    capture = cv2.VideoCapture(str(path))
+    try:
+        count, rate = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), capture.get(cv2.CAP_PROP_FPS)
+    finally:
+        capture.release()
+    if count <= 0 or not (math.isfinite(rate) and rate > 0):
+        return None
+    return len({round(k * rate / fps) for k in range(math.ceil(count * fps / rate) + 1)} & set(range(count)))
 
 
 def _focal(width: int, sample: TelemetrySample, hfov_deg: float | None) -> tuple[float, float | None, str, str | None]:
@@ -128,13 +137,15 @@ def _sampled(path: Path, video_fps: float, fps: float) -> Iterator[tuple[int, np
         capture.release()
 
 
-def read_video(path: Path, *, fps: float = 1.0, hfov_deg: float | None = None) -> Iterator[tuple[Frame, np.ndarray]]:
+def read_video(path: Path, *, fps: float = 1.0, hfov_deg: float | None = None,
+               sha256: str | None = None) -> Iterator[tuple[Frame, np.ndarray]]:
     """Frames of a video with their RGB pixels, `fps` frames per second of video, read lazily.
 
     The SRT sidecar and the video are checked before this returns, so a missing sidecar or an
     unreadable file raises BadInputError here; frames are then decoded one at a time as the
     caller iterates. `hfov_deg` is the horizontal field of view to use when the SRT gives no
-    focal length (default `DEFAULT_HFOV_DEG`).
+    focal length (default `DEFAULT_HFOV_DEG`). `sha256` is the video file's, when the caller
+    has it already (hashing a long video reads all of it).
     """
     if not fps > 0:
         raise ValueError(f"fps must be positive, got {fps}")
@@ -142,8 +153,8 @@ def read_video(path: Path, *, fps: float = 1.0, hfov_deg: float | None = None) -
         raise ValueError(f"hfov_deg must be between 0 and 180 degrees, got {hfov_deg}")
     telemetry = read_srt(find_sidecar(path))
     video_fps = _frame_rate(path)
-    video_sha256 = file_sha256(path)
-    return ((_frame(path, video_sha256, index, index / video_fps, pixels.shape, telemetry, hfov_deg), pixels)
+    digest = sha256 or video_file_sha256(path)
+    return ((_frame(path, digest, index, index / video_fps, pixels.shape, telemetry, hfov_deg), pixels)
             for index, pixels in _sampled(path, video_fps, fps))
 
 

@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dronecheck import __version__, card
+from dronecheck import __version__, card, rules
 from dronecheck.report import planview
 from dronecheck.report.files import write_atomic
+from dronecheck.zones import Zone
 
 if TYPE_CHECKING:
     from dronecheck.pipeline import RunResult
 
+EVIDENCE_CROPS = 6
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324"]
 
 
+def _points(view: planview.PlanView, coords: Iterable[tuple[float, float]]) -> str:
+    """SVG `points` of lon/lat coordinates."""
+    return " ".join("{},{}".format(*view.xy(lon, lat)) for lon, lat in coords)
+
+
+def _zone_rings(zone: Zone) -> list[list[tuple[float, float]]]:
+    polygons = getattr(zone.geometry, "geoms", [zone.geometry])
+    return [list(p.exterior.coords) for p in polygons]
+
+
 def _plan(run: RunResult, colours: dict[str, str]) -> dict[str, Any] | None:
+    """The plan view: drawn to fit the flight and its findings; zones are drawn where they fall in it."""
     cameras = [(f.pose.lon, f.pose.lat) for f in run.frames if f.pose.has_position]
     footprints = [p for f in run.findings if f.footprint for p in f.footprint]
     view = planview.fit(cameras + [f.point for f in run.findings if f.point] + footprints)
@@ -28,13 +42,33 @@ def _plan(run: RunResult, colours: dict[str, str]) -> dict[str, Any] | None:
     bar_px, bar_label = view.scale_bar()
     return {
         "width": planview.WIDTH, "height": planview.HEIGHT, "bar_px": bar_px, "bar_label": bar_label,
-        "path": " ".join("{},{}".format(*view.xy(f.pose.lon, f.pose.lat)) for f in ordered),
+        "path": _points(view, ((f.pose.lon, f.pose.lat) for f in ordered)),
         "photos": [{"xy": view.xy(f.pose.lon, f.pose.lat), "name": f.name} for f in ordered],
         "findings": [{"id": f.id, "xy": view.xy(*f.point), "colour": colours[f.class_name],
                       "label": f"{f.class_name} {f.score:.2f}",
-                      "ring": " ".join("{},{}".format(*view.xy(*p)) for p in f.footprint) if f.footprint else None}
+                      "ring": _points(view, f.footprint) if f.footprint else None}
                      for f in run.findings if f.point],
+        "zones": [{"name": z.name, "kind": z.kind, "rings": [_points(view, r) for r in _zone_rings(z)]}
+                  for z in run.analysis.zones],
+        "tracks": [{"id": t.id, "line": _points(view, ((o.lon, o.lat) for o in t.observations)),
+                    "end": view.xy(t.observations[-1].lon, t.observations[-1].lat)}
+                   for t in run.analysis.tracks],
+        "violations": [{"id": f"violation-{i}", "line": _points(view, v.path), "kind": v.kind}
+                       for i, v in enumerate(run.analysis.violations, 1)],
     }
+
+
+def _evidence(run: RunResult) -> list[dict[str, Any]]:
+    """Each violation with the findings that show it: at most EVIDENCE_CROPS, spread over its time."""
+    by_id = {f.id: f for f in run.findings}
+    out = []
+    for i, v in enumerate(run.analysis.violations, 1):
+        ids = list(v.finding_ids)
+        step = max(1, -(-len(ids) // EVIDENCE_CROPS))
+        shown = ids[::step][:EVIDENCE_CROPS - 1] + ([ids[-1]] if len(ids) > 1 else [])
+        out.append({"id": f"violation-{i}", "v": v, "rule": v.rule.params(),
+                    "evidence": [by_id[fid] for fid in dict.fromkeys(shown) if fid in by_id]})
+    return out
 
 
 def context(run: RunResult) -> dict[str, Any]:
@@ -51,6 +85,7 @@ def context(run: RunResult) -> dict[str, Any]:
                                                          if f.frame.name == name and f.point is None)}
                      for name, n in sorted(unplaced.items())],
         "frames_with_notes": [f for f in run.frames if f.notes],
+        "tracks": run.analysis.tracks, "violations": _evidence(run), "rules_status": rules.STATUS,
         "seconds": round(sum(run.timings.values()), 2),
     }
 
