@@ -20,6 +20,7 @@ from dronecheck.detect import yolo
 from dronecheck.detect.tiling import detect_tiled, pairwise, tile_windows
 from dronecheck.errors import ProfileError
 from dronecheck.profile import load_profile
+from dronecheck.testing import NADIR, NO_GPS, make_frame
 from dronecheck.types import Detections
 
 ROAD = FLIGHT / "DJI_20260615101210_0004.JPG"
@@ -184,3 +185,32 @@ def test_batched_tiles_give_the_boxes_of_tiles_one_at_a_time(cracks: yolo.Detect
     for a, b in zip(one, eight, strict=True):
         np.testing.assert_allclose(a.xyxy, b.xyxy, atol=1e-2)
         np.testing.assert_allclose(a.confidence, b.confidence, atol=1e-4)
+
+
+# How a photo goes to the model, from its ground resolution (the test camera: 1000 px wide, focal 1000 px).
+
+
+@pytest.mark.parametrize(("height_m", "expected"), [
+    (100.0, 0),  # 10 cm/px: a 6 m boat is 60 px, 38 px once shrunk to 640: whole
+    (235.0, 0),  # 23.5 cm/px: 16.3 px at the model, just enough
+    (300.0, 640),  # 30 cm/px: 12.8 px at the model, too small: tiles
+])
+def test_a_photo_goes_whole_when_its_smallest_objects_survive_the_resize(height_m: float, expected: int) -> None:
+    ships = load_profile("ships")
+    assert (ships.imgsz, ships.min_object_m, ships.tile_size) == (640, 6.0, 640)
+    frame = make_frame(replace(NADIR, altitude_rel_m=height_m))
+    assert ships.tile_size_of(frame) == expected
+
+
+def test_tile_size_from_the_target_ground_resolution_and_the_profile_without_one(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(f"name = 'p'\nweights = '{CRACKS_WEIGHTS}'\nclasses = ['crack']\nimgsz = 640\ntile_size = 512\n"
+                    "target_gsd_cm = 1.0\n")
+    profile = load_profile(str(path))
+    assert profile.tile_size_of(make_frame(replace(NADIR, altitude_rel_m=5.0))) == 1280  # 0.5 cm/px
+    assert profile.tile_size_of(make_frame(replace(NADIR, altitude_rel_m=20.0))) == 320  # 2 cm/px
+    assert profile.tile_size_of(make_frame(NO_GPS)) == 512  # no ground resolution: the profile's tiles
+
+
+def test_batch_auto_on_a_cpu_is_the_measured_cpu_batch() -> None:
+    assert yolo.auto_batch("cpu", 640) == yolo.CPU_BATCH

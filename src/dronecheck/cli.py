@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -46,7 +47,7 @@ WeightsOpt = Annotated[Path | None, typer.Option("--weights", "-w", help="YOLO w
 DeviceOpt = Annotated[str, typer.Option("--device", "-d", help="auto (cuda, then mps, then cpu), cpu, cuda, "
                                         "cuda:N or mps.")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="dronecheck.toml with defaults and "
-                                                   "[[inbox]] tables; default: ./dronecheck.toml if there is one.",
+                                                   "\\[\\[inbox]] tables; default: ./dronecheck.toml if there is one.",
                                                    envvar="DRONECHECK_CONFIG", exists=True, dir_okay=False)]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Where runs are written: OUT/<flight>/<run>/. "
                                                 "Default: outputs.", envvar="DRONECHECK_OUT")]
@@ -81,9 +82,14 @@ def _batch_value(value: str | None) -> int | str | None:
     return int(value)
 
 
-def _fail(exc: DronecheckError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False)
-    return typer.Exit(code=EXIT_ERROR)
+def _error(message: object) -> None:
+    """One line on stderr; the message is printed as it is (paths and [[inbox]] are not rich markup)."""
+    err.print(f"[red]error:[/red] {escape(str(message))}", highlight=False)
+
+
+def _fail(exc: DronecheckError, code: int = EXIT_ERROR) -> typer.Exit:
+    _error(exc)
+    return typer.Exit(code=code)
 
 
 def _exit_code(exc: DronecheckError) -> int:
@@ -97,8 +103,9 @@ def _exit_code(exc: DronecheckError) -> int:
 
 @app.command()
 def scan(
-    path: Annotated[Path | None, typer.Argument(help="Folder of photos (searched recursively) or a single photo. "
-                                                "Default: every [[inbox]] of the config.", exists=True)] = None,
+    path: Annotated[Path | None, typer.Argument(help="Folder of photos and videos (searched recursively), or one "
+                                                "file. Default: every \\[\\[inbox]] of the config.",
+                                                exists=True)] = None,
     profile: Annotated[str | None, typer.Option("--profile", "-p", envvar="DRONECHECK_PROFILE",
                                                 help="Built-in profile name (see `dronecheck profiles`) or the path "
                                                 "of a profile .toml file. Default: cracks.")] = None,
@@ -135,8 +142,9 @@ def scan(
 ) -> None:
     """Scan a flight: detect, georeference, and write findings.geojson, report.html and run.json.
 
-    Only photos the ledger has not seen with this profile and model are scanned; a run that
-    was killed is taken up where it stopped. Settings come from the flags, then DRONECHECK_*
+    Photos (JPEG, TIFF) and videos (MP4, MOV with their DJI .SRT) are scanned when the ledger
+    has not seen them with these settings and this model; a run that was killed is taken up
+    where it stopped. Settings come from the flags, then DRONECHECK_*
     variables, then the config's inbox, then its top-level keys.
 
     Examples: dronecheck scan datasets/sample-flight --profile cracks ·
@@ -150,8 +158,7 @@ def scan(
     try:
         jobs = _jobs(path, flags, config)
     except DronecheckError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(code=_exit_code(exc)) from None
+        raise _fail(exc, _exit_code(exc)) from None
     codes = [_scan_one(job_path, settings, (None if wait_timeout is None else wait_timeout) if wait else 0,
                        bar=not log_json) for job_path, settings in jobs]
     raise typer.Exit(code=next(c for c in WORST_FIRST if c in codes))
@@ -192,7 +199,7 @@ def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool) -> 
             run = run_scan(options, lambda done, total, name: progress.update(task, completed=done, total=total,
                                                                               name=name))
     except DronecheckError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        _error(exc)
         return _exit_code(exc)
     _summary(run)
     return run.exit_code
@@ -247,7 +254,7 @@ def _open_ledgers(config_file: Path | None, out_dir: Path | None, ledger: Path |
     paths = [p for p in _ledger_paths(config_file, out_dir, ledger) if p.is_file()]
     if not paths:
         looked = ", ".join(str(p) for p in _ledger_paths(config_file, out_dir, ledger))
-        err.print(f"[red]error:[/red] no ledger found (looked for {looked}); scan something first")
+        _error(f"no ledger found (looked for {looked}); scan something first")
         raise typer.Exit(code=EXIT_ERROR)
     return [Ledger(p) for p in paths]
 
@@ -338,7 +345,7 @@ def schedule(
     from dronecheck.report.files import write_atomic
 
     if cron == (systemd is not None):
-        err.print("[red]error:[/red] give exactly one of --cron and --systemd DIR")
+        _error("give exactly one of --cron and --systemd DIR")
         raise typer.Exit(code=EXIT_CONFIG)
     try:
         from dronecheck.config import load_config
@@ -352,8 +359,7 @@ def schedule(
             write_atomic(systemd / name, text.encode())
             out.print(f"written: {systemd / name}")
     except DronecheckError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(code=EXIT_CONFIG) from None
+        raise _fail(exc, EXIT_CONFIG) from None
     out.print("then: systemctl daemon-reload && systemctl enable --now dronecheck.timer")
 
 
@@ -447,7 +453,7 @@ def evaluate(
     from dronecheck.report.files import write_json
 
     if weights is None and profile is None:
-        err.print("[red]error:[/red] give --weights, --profile, or both")
+        _error("give --weights, --profile, or both")
         raise typer.Exit(code=2)
     try:
         if profile:
