@@ -15,7 +15,8 @@ T0 = datetime(2025, 6, 12, 10, 0, 0)
 
 
 def photo(name: str, seconds: float | None) -> Frame:
-    return replace(make_frame(name=name), sha256=name, time=None if seconds is None else T0 + timedelta(seconds=seconds))
+    time = None if seconds is None else T0 + timedelta(seconds=seconds)
+    return replace(make_frame(name=name), sha256=name, time=time)
 
 
 def video_frame(video: str, index: int) -> Frame:

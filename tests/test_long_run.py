@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CRACKS_WEIGHTS, photos
 
+from conftest import CRACKS_WEIGHTS, photos
 from dronecheck.ingest.ahead import prefetched
 from dronecheck.pipeline import ScanOptions, scan
 from dronecheck.profile import load_profile
