@@ -291,17 +291,26 @@ def report(
     out_dir: OutOpt = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
+    zones: Annotated[Path | None, typer.Option(help="Check the profile's rules against these zones instead of "
+                                                  "the run's own --zones.", exists=True, dir_okay=False)] = None,
 ) -> None:
-    """Write the report of a past run again (report.html and its GeoJSON), from the ledger."""
+    """Write the report of a past run again (report.html and its GeoJSON), from the ledger.
+
+    Tracks and suspected violations are worked out again, with the run's zones file or the
+    one given.
+
+    Example: dronecheck report 20261123T020114Z --zones closed-areas-2027.geojson
+    """
     from dronecheck.history import write_report_again
 
     ledgers = _open_ledgers(config, out_dir, ledger)
     holder = next((lg for lg in ledgers if lg.run(run_id)), ledgers[0])
     try:
-        run = write_report_again(holder, run_id)
+        run = write_report_again(holder, run_id, zones)
     except DronecheckError as exc:
-        raise _fail(exc) from None
-    out.print(f"written: {run.run_dir / 'report.html'} ({len(run.findings)} findings)")
+        raise _fail(exc, _exit_code(exc)) from None
+    out.print(f"written: {run.run_dir / 'report.html'} ({len(run.findings)} findings, {len(run.analysis.tracks)} "
+              f"tracks, {len(run.analysis.violations)} suspected violations)")
 
 
 @app.command()

@@ -7,6 +7,7 @@ rules and the zones file as they were when it ran (the zones file must still be 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ from dronecheck.pipeline import ModelInfo, RunResult, Skipped, write_outputs
 from dronecheck.report.geojson import RunContext, findings_collection
 
 
-def rebuild(ledger: Ledger, run_id: str) -> RunResult:
-    """A past run as the scan left it, from what the ledger recorded."""
+def rebuild(ledger: Ledger, run_id: str, zones: Path | None = None) -> RunResult:
+    """A past run as the scan left it, from what the ledger recorded; with `zones`, its rules are
+    checked against those zones instead of the run's own."""
     row = ledger.run(run_id)
     if row is None:
         raise DronecheckError(f"no run {run_id!r} in {ledger.path} (see `dronecheck runs`)")
@@ -28,6 +30,8 @@ def rebuild(ledger: Ledger, run_id: str) -> RunResult:
         raise DronecheckError(f"run {run_id} scanned nothing ({row.status}): it has no report")
     frames, findings, crops, failures = ledger.run_contents(run_id)
     plan = Plan.from_dict(details.get("plan", {}), f"run {run_id}")
+    if zones is not None:
+        plan = replace(plan, zones_file=zones)
     run = RunResult(row.run_id, row.flight, Path(row.run_dir), row.profile, datetime.fromisoformat(row.started),
                     None, frames, findings, crops, [Skipped(p, r) for p, r in failures],
                     details.get("ignored", []), row.files_already_done,
@@ -38,12 +42,12 @@ def rebuild(ledger: Ledger, run_id: str) -> RunResult:
     return run
 
 
-def write_report_again(ledger: Ledger, run_id: str) -> RunResult:
-    """findings.geojson, footprints.geojson and report.html of a past run, written from the ledger.
+def write_report_again(ledger: Ledger, run_id: str, zones: Path | None = None) -> RunResult:
+    """The GeoJSON files and report.html of a past run, written from the ledger (see `rebuild`).
 
     run.json is left as the scan wrote it; a run killed before the end never wrote one.
     """
-    run = rebuild(ledger, run_id)
+    run = rebuild(ledger, run_id, zones)
     write_outputs(run, record=False)
     return run
 

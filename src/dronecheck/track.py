@@ -10,9 +10,9 @@ Two steps, kept apart:
   ground and course for every observation (`motion`), in a local east/north frame.
 
 Speed and course come from a least-squares straight-line fit of east and north against
-time over a sliding window of observations. Local ENU rather than RD New: RD grid north
-is off true north by up to about 2 degrees across the Netherlands, and a course must be
-degrees *true*.
+time over a sliding window of observations (see `window_size`). Local ENU rather than RD
+New: RD grid north is off true north by up to about 2 degrees across the Netherlands, and a
+course must be degrees *true*.
 """
 
 from __future__ import annotations
@@ -31,8 +31,11 @@ from dronecheck.geo.crs import lonlat_to_enu
 from dronecheck.types import Detections, Finding
 
 KNOT_M_S = 1852.0 / 3600.0
-# Observations behind each speed/course value: a window centred on the observation.
+# Observations behind each speed/course value, a window centred on the observation: at least
+# WINDOW_OBS of them, and more when they come fast enough (video) to span WINDOW_S seconds, so
+# that a few decimetres of noise per position do not become knots of noise in the speed.
 WINDOW_OBS = 5
+WINDOW_S = 10.0
 # Below this speed the direction of travel is lost in the position noise (a few metres per
 # finding), so the course is left out (None).
 MIN_COURSE_SPEED_KN = 0.5
@@ -151,17 +154,32 @@ def fit_velocity(seconds: np.ndarray, east: np.ndarray, north: np.ndarray) -> tu
     return float(t @ (east - east.mean())) / tt, float(t @ (north - north.mean())) / tt
 
 
-def motion(observations: Sequence[Observation], window: int = WINDOW_OBS) -> tuple[Motion, ...]:
-    """Speed and course at each of `observations` (in time order) from a centred window of `window`.
+def window_size(seconds: np.ndarray) -> int:
+    """Observations per fit: WINDOW_OBS, or as many as span WINDOW_S at the track's usual spacing.
+
+    >>> window_size(np.arange(0.0, 60.0, 10.0)), window_size(np.arange(0.0, 60.0, 0.5))
+    (5, 21)
+    """
+    gaps = np.diff(seconds)
+    gaps = gaps[gaps > 0]
+    if not len(gaps):
+        return WINDOW_OBS
+    return max(WINDOW_OBS, math.ceil(WINDOW_S / float(np.median(gaps))) + 1)
+
+
+def motion(observations: Sequence[Observation], window: int | None = None) -> tuple[Motion, ...]:
+    """Speed and course at each of `observations` (in time order) from a centred window of `window`
+    observations (default: `window_size`).
 
     Near the ends the window is shifted, not shrunk; a track shorter than `window` is fitted whole.
     """
-    if window < 2:
+    if window is not None and window < 2:
         raise ValueError(f"window of {window} observations: a speed needs at least 2")
     if not observations:
         return ()
     t0, lon0, lat0 = observations[0].time, observations[0].lon, observations[0].lat
     seconds = np.array([(o.time - t0).total_seconds() for o in observations])
+    window = window or window_size(seconds)
     east, north = lonlat_to_enu(lon0, lat0, np.array([o.lon for o in observations]),
                                 np.array([o.lat for o in observations]))
     n, size = len(observations), min(window, len(observations))
@@ -182,7 +200,7 @@ def _motion(velocity: tuple[float, float] | None, n_obs: int) -> Motion:
 
 
 def build_tracks(findings: Sequence[Finding], track_ids: Sequence[str | None],
-                 window: int = WINDOW_OBS) -> list[Track]:
+                 window: int | None = None) -> list[Track]:
     """Tracks from `findings` and their track ids (None: untracked), sorted by id.
 
     Ids must be unique across the run (e.g. "<video>:<tracker id>"), as each `Tracker`
