@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Scan, run_scan
 from typer.testing import CliRunner
-from vessel_video import Drone, VesselVideo, make_vessel_video
 
+from conftest import Scan, run_scan
 from dronecheck.cli import app
 from dronecheck.geo.crs import enu_to_lonlat
+from vessel_video import Drone, VesselVideo, make_vessel_video
 
 FPS = "2"  # frames looked at per second of video: the default
 
