@@ -134,14 +134,14 @@ def test_bad_rates_and_fields_of_view_are_refused(video: Path) -> None:
         read_video(video, hfov_deg=180)
 
 
-def test_discover_lists_videos_apart_and_leaves_their_srt_with_the_other_files(tmp_path: Path) -> None:
-    for name in ("a.JPG", "DJI_0001.MP4", "sub/DJI_0002.mov", "DJI_0001.SRT", "notes.txt"):
+def test_discover_lists_videos_apart_and_does_not_call_their_srt_ignored(tmp_path: Path) -> None:
+    for name in ("a.JPG", "DJI_0001.MP4", "sub/DJI_0002.mov", "DJI_0001.SRT", "DJI_0003.SRT", "notes.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
     found = discover(tmp_path)
     assert [p.name for p in found.photos] == ["a.JPG"]
     assert [p.relative_to(tmp_path).as_posix() for p in found.videos] == ["DJI_0001.MP4", "sub/DJI_0002.mov"]
-    assert [p.name for p in found.ignored] == ["DJI_0001.SRT", "notes.txt"]
+    assert [p.name for p in found.ignored] == ["DJI_0003.SRT", "notes.txt"]  # an SRT without its video
 
 
 def photo(name: str, time: datetime | None) -> Frame:

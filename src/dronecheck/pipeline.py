@@ -105,11 +105,14 @@ class ModelInfo:
     imgsz: int
     tile_size: int
     tile_overlap: float
+    min_object_m: float | None = None  # the profile's rules for tiling each frame (see Profile.tile_size_of)
+    target_gsd_cm: float | None = None
+    full_pass: bool = False
 
     @classmethod
-    def of(cls, d: yolo.Detector) -> ModelInfo:
+    def of(cls, d: yolo.Detector, p: Profile) -> ModelInfo:
         return cls(d.weights, d.name, d.sha256, d.device, d.class_names, d.conf, d.iou, d.imgsz, d.tile_size,
-                   d.tile_overlap)
+                   d.tile_overlap, p.min_object_m, p.target_gsd_cm, d.full_pass)
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "weights": str(self.weights), "class_names": list(self.class_names)}
@@ -280,7 +283,7 @@ def _scan(options: ScanOptions, ledger: Ledger, on_photo: Callable[[int, int | N
                              iou=options.iou_used, imgsz=options.profile.imgsz, tile_size=options.profile.tile_size,
                              tile_overlap=options.profile.tile_overlap, full_pass=options.profile.full_pass)
     batch = options.batch if isinstance(options.batch, int) else yolo.auto_batch(detector.device, detector.imgsz)
-    run.model = ModelInfo.of(detector)
+    run.model = ModelInfo.of(detector, options.profile)
     run.run_dir.mkdir(parents=True, exist_ok=True)
     ledger.start_run(_row(run, inbox, settings, "running", model_sha))
     log.info("run %s started: %d photo(s) and %d video(s) to scan in %s, %d already done", run.run_id,

@@ -15,8 +15,8 @@ VIDEO_SUFFIXES = {".mp4", ".mov"}
 @dataclass
 class Discovery:
     photos: list[Path] = field(default_factory=list)
-    videos: list[Path] = field(default_factory=list)  # their .SRT sidecars stay in `ignored`
-    ignored: list[Path] = field(default_factory=list)  # neither photo nor video by their name
+    videos: list[Path] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)  # neither photo nor video by their name, nor a video's .SRT
 
 
 def _files(folder: Path) -> list[Path]:
@@ -41,4 +41,6 @@ def discover(path: Path) -> Discovery:
         suffix = file.suffix.lower()
         kind = found.photos if suffix in PHOTO_SUFFIXES else found.videos if suffix in VIDEO_SUFFIXES else found.ignored
         kind.append(file)
+    videos = {(v.parent, v.stem) for v in found.videos}
+    found.ignored = [f for f in found.ignored if not (f.suffix.lower() == ".srt" and (f.parent, f.stem) in videos)]
     return found
