@@ -5,6 +5,10 @@ dronecheck's `Detector.detect` on the same decoded photos with the same weights,
 overlap, thresholds and torch thread count, and prints photos/s for both, the ratio, and
 the fraction of SAHI's boxes that dronecheck also finds (same class, IoU >= 0.5).
 
+Timing alternates between the two photo by photo (and which goes first, round by round),
+so that load from other processes on the machine hits both alike; the median and the
+spread of the seconds per photo are printed, with the load average before and after.
+
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/tiling.py --photos 4 --rounds 3
 """
@@ -37,11 +41,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--overlap", type=float, default=0.2, help="tile overlap ratio")
     parser.add_argument("--conf", type=float, default=0.25, help="confidence threshold")
     parser.add_argument("--iou", type=float, default=0.5, help="NMS IoU threshold (inside tiles and across them)")
-    parser.add_argument("--batch", type=int, default=8, help="dronecheck: tiles per model call")
+    parser.add_argument("--batch", type=int, default=4, help="dronecheck: tiles per model call (its CPU default)")
     parser.add_argument("--sahi-batch", type=int, default=1, help="SAHI: slices per model call (its default is 1)")
     parser.add_argument("--full-pass", action="store_true", help="also a whole-photo pass (SAHI: standard pred)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads for both")
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per method (the median is reported)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds over all photos per method")
+    parser.add_argument("--misses", action="store_true", help="list each SAHI box dronecheck does not match")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "dronecheck-bench",
                         help="folder for the built photos")
     return parser.parse_args()
@@ -73,22 +78,27 @@ def build_photos(n: int, width: int, height: int, cache: Path) -> list[Path]:
     return paths
 
 
-def timed(runners: dict[str, Callable[[], list[np.ndarray]]], photos: int,
-          rounds: int) -> tuple[dict[str, float], dict[str, list[np.ndarray]]]:
-    """Median photos/s of each runner over `rounds` rounds (interleaved, so that load on the machine
-    hits both alike), and the boxes of each runner's last run."""
-    speeds: dict[str, list[float]] = {name: [] for name in runners}
-    boxes = {}
-    for _ in range(rounds):
-        for name, run in runners.items():
-            start = time.perf_counter()
-            boxes[name] = run()
-            speeds[name].append(photos / (time.perf_counter() - start))
-    print("photos/s per round: " + "; ".join(f"{n} {', '.join(f'{s:.3f}' for s in v)}" for n, v in speeds.items()))
-    return {name: statistics.median(v) for name, v in speeds.items()}, boxes
+Runner = Callable[[np.ndarray], np.ndarray]
+"""Detect in one photo: boxes (x0, y0, x1, y1, class) in photo pixels."""
 
 
-def sahi_runner(args: argparse.Namespace, images: list[np.ndarray]) -> Callable[[], list[np.ndarray]]:
+def timed(runners: dict[str, Runner], images: list[np.ndarray],
+          rounds: int) -> tuple[dict[str, list[float]], dict[str, list[np.ndarray]]]:
+    """Seconds per photo of each runner (photo by photo, alternating which runner goes first
+    each round), and the boxes of each runner's last round."""
+    seconds: dict[str, list[float]] = {name: [] for name in runners}
+    boxes: dict[str, list[np.ndarray]] = {name: [np.empty((0, 5))] * len(images) for name in runners}
+    for r in range(rounds):
+        order = list(runners) if r % 2 == 0 else list(reversed(runners))
+        for i, image in enumerate(images):
+            for name in order:
+                start = time.perf_counter()
+                boxes[name][i] = runners[name](image)
+                seconds[name].append(time.perf_counter() - start)
+    return seconds, boxes
+
+
+def sahi_runner(args: argparse.Namespace) -> Runner:
     from sahi import AutoDetectionModel
     from sahi.predict import get_sliced_prediction
 
@@ -96,29 +106,27 @@ def sahi_runner(args: argparse.Namespace, images: list[np.ndarray]) -> Callable[
                                                confidence_threshold=args.conf, device="cpu", image_size=args.imgsz)
     model.model.overrides["iou"] = args.iou  # SAHI passes no IoU; Ultralytics would use its 0.7
 
-    def run() -> list[np.ndarray]:
-        out = []
-        for image in images:
-            result = get_sliced_prediction(
-                image, model, slice_height=args.tile, slice_width=args.tile, overlap_height_ratio=args.overlap,
-                overlap_width_ratio=args.overlap, perform_standard_pred=args.full_pass, postprocess_type="GREEDYNMM",
-                postprocess_match_metric="IOS", postprocess_match_threshold=0.5, postprocess_class_agnostic=False,
-                verbose=0, batch_size=args.sahi_batch)
-            out.append(np.array([[*p.bbox.to_xyxy(), p.category.id] for p in result.object_prediction_list],
-                                dtype=np.float64).reshape(-1, 5))
-        return out
+    def run(image: np.ndarray) -> np.ndarray:
+        result = get_sliced_prediction(
+            image, model, slice_height=args.tile, slice_width=args.tile, overlap_height_ratio=args.overlap,
+            overlap_width_ratio=args.overlap, perform_standard_pred=args.full_pass, postprocess_type="GREEDYNMM",
+            postprocess_match_metric="IOS", postprocess_match_threshold=0.5, postprocess_class_agnostic=False,
+            verbose=0, batch_size=args.sahi_batch)
+        return np.array([[*p.bbox.to_xyxy(), p.category.id] for p in result.object_prediction_list],
+                        dtype=np.float64).reshape(-1, 5)
 
     return run
 
 
-def dronecheck_runner(args: argparse.Namespace, images: list[np.ndarray]) -> Callable[[], list[np.ndarray]]:
+def dronecheck_runner(args: argparse.Namespace) -> Runner:
     from dronecheck.detect import yolo
 
     detector = yolo.load(args.weights, device="cpu", conf=args.conf, iou=args.iou, imgsz=args.imgsz,
                          tile_size=args.tile, tile_overlap=args.overlap, full_pass=args.full_pass)
 
-    def run() -> list[np.ndarray]:
-        return [np.column_stack([d.xyxy, d.class_id]) for d in detector.detect(images, args.batch)]
+    def run(image: np.ndarray) -> np.ndarray:
+        (found,) = detector.detect([image], args.batch)
+        return np.column_stack([found.xyxy, found.class_id])
 
     return run
 
@@ -153,18 +161,19 @@ def main() -> None:
 
     paths = build_photos(args.photos, args.width, args.height, args.cache)
     images = [np.asarray(Image.open(p).convert("RGB")) for p in paths]
-    runners = {"sahi": sahi_runner(args, images), "dronecheck": dronecheck_runner(args, images)}
+    runners = {"sahi": sahi_runner(args), "dronecheck": dronecheck_runner(args)}
     torch.set_num_threads(args.threads)
     for run in runners.values():  # warm-up: model fusing, first allocations
-        run()
+        run(images[0])
     if torch.get_num_threads() != args.threads:
         raise SystemExit(f"torch runs {torch.get_num_threads()} threads, not {args.threads}")
-    speeds, boxes = timed(runners, len(images), args.rounds)
-    report(args, images, speeds, boxes)
+    load_before = os.getloadavg()
+    seconds, boxes = timed(runners, images, args.rounds)
+    report(args, images, seconds, boxes, (load_before, os.getloadavg()))
 
 
-def report(args: argparse.Namespace, images: list[np.ndarray], speeds: dict[str, float],
-           boxes: dict[str, list[np.ndarray]]) -> None:
+def report(args: argparse.Namespace, images: list[np.ndarray], seconds: dict[str, list[float]],
+           boxes: dict[str, list[np.ndarray]], load: tuple[tuple[float, ...], tuple[float, ...]]) -> None:
     from dronecheck.detect import yolo
 
     names = yolo.load(args.weights, device="cpu").class_names
@@ -172,9 +181,15 @@ def report(args: argparse.Namespace, images: list[np.ndarray], speeds: dict[str,
     print(f"{len(images)} photos of {w}x{h} ({w * h / 1e6:.1f} MP), tile {args.tile}, imgsz {args.imgsz}, "
           f"overlap {args.overlap}, conf {args.conf}, iou {args.iou}, threads {args.threads}, "
           f"full pass {args.full_pass}, batch ours {args.batch} / SAHI {args.sahi_batch}, {args.rounds} rounds")
-    for name, speed in speeds.items():
-        print(f"{name:>10}: {speed:.3f} photos/s, {sum(len(b) for b in boxes[name])} boxes")
-    print(f"     ratio: {speeds['dronecheck'] / speeds['sahi']:.2f}x")
+    print("load average (1, 5, 15 min) before " + ", ".join(f"{v:.2f}" for v in load[0]) +
+          "; after " + ", ".join(f"{v:.2f}" for v in load[1]))
+    speed = {name: 1 / statistics.median(s) for name, s in seconds.items()}
+    best = {name: 1 / min(s) for name, s in seconds.items()}
+    for name, s in seconds.items():
+        print(f"{name:>10}: {speed[name]:.3f} photos/s (median of {len(s)} photos; best {best[name]:.3f}, "
+              f"worst {1 / max(s):.3f}), {sum(len(b) for b in boxes[name])} boxes")
+    print(f"     ratio: {speed['dronecheck'] / speed['sahi']:.2f}x (medians), "
+          f"{best['dronecheck'] / best['sahi']:.2f}x (best photos)")
     for cls, label in enumerate(names):
         found, total = found_fraction(boxes["sahi"], boxes["dronecheck"], cls)
         back, ours = found_fraction(boxes["dronecheck"], boxes["sahi"], cls)
@@ -183,6 +198,27 @@ def report(args: argparse.Namespace, images: list[np.ndarray], speeds: dict[str,
             print(f"{label:>10}: SAHI boxes found by dronecheck {found}/{total} = {found / max(total, 1):.1%} "
                   f"(IoU >= 0.5), {covered}/{total} = {covered / max(total, 1):.1%} (or 90% inside a joined box); "
                   f"dronecheck boxes found by SAHI {back}/{ours} = {back / max(ours, 1):.1%}")
+    if args.misses:
+        print_misses(boxes["sahi"], boxes["dronecheck"])
+
+
+def print_misses(reference: list[np.ndarray], ours: list[np.ndarray]) -> None:
+    """Each reference box without an IoU >= 0.5 match of its class in `ours`, with its best match
+    and the reference boxes lying 90% inside that match (two or more: pieces we joined)."""
+    from dronecheck.detect.tiling import pairwise
+
+    for k, (ref, mine) in enumerate(zip(reference, ours, strict=True)):
+        if not len(ref):
+            continue
+        inter, area = pairwise(np.concatenate([ref[:, :4], mine[:, :4]]))
+        inter = inter[: len(ref), len(ref):] * (ref[:, None, 4] == mine[None, :, 4])
+        iou = inter / (area[: len(ref), None] + area[None, len(ref):] - inter)
+        for i in np.flatnonzero(~(iou >= 0.5).any(axis=1)):
+            j = int(iou[i].argmax()) if len(mine) else None
+            inside = [] if j is None else np.flatnonzero(inter[:, j] >= 0.9 * area[: len(ref)]).tolist()
+            print(f"photo {k}: SAHI box {ref[i, :4].round().tolist()} best IoU "
+                  f"{0 if j is None else iou[i, j]:.2f} with {None if j is None else mine[j, :4].round().tolist()}, "
+                  f"which holds SAHI boxes {inside}")
 
 
 if __name__ == "__main__":

@@ -77,3 +77,17 @@ def test_prefetched_hands_on_the_worker_error_and_stops_the_worker_when_left() -
     stopped_at = len(produced)
     time.sleep(0.05)
     assert len(produced) == stopped_at <= 4
+
+
+def test_a_tiled_photo_fills_its_own_batch_so_large_photos_are_not_held_together(tmp_path: Path) -> None:
+    flight = tmp_path / "flight"
+    flight.mkdir()
+    for p in photos(3):
+        os.link(p, flight / p.name)
+    profile_file = tmp_path / "tiled.toml"  # 1280 x 960 photos in tiles of 640: 6 tiles each, more than a batch
+    profile_file.write_text(f"name = 'tiled'\nweights = '{CRACKS_WEIGHTS}'\nclasses = ['crack']\nimgsz = 320\n"
+                            "tile_size = 640\n")
+    batches: list[int] = []
+    scan(ScanOptions(flight, load_profile(str(profile_file)), tmp_path / "out", device="cpu", batch=4),
+         lambda done, total, name: batches.append(done))
+    assert batches == [1, 2, 3]  # whole photos would go four to a batch

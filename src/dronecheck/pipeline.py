@@ -29,6 +29,7 @@ import numpy as np
 from dronecheck import __version__
 from dronecheck.analyse import Analysis, Plan, analyse
 from dronecheck.detect import yolo
+from dronecheck.detect.tiling import tile_windows
 from dronecheck.errors import ModelError
 from dronecheck.geo.georef import georeference
 from dronecheck.hashing import file_sha256
@@ -292,7 +293,8 @@ def _scan(options: ScanOptions, ledger: Ledger, on_photo: Callable[[int, int | N
                     "videos": len(work.videos), "batch": batch})
     total = _expected_frames(work, options.fps)
     done = 0
-    for items in _batches(timed_items(_frames(work, options, run, batch), run.timings, "read"), batch):
+    loaded = timed_items(_frames(work, options, run, batch), run.timings, "read")
+    for items in _batches(loaded, batch, lambda item: _model_inputs(item, options.profile)):
         frames, findings, failures, videos = _scan_batch(run, detector, items, batch)
         ledger.record_batch(run.run_id, settings, frames, findings, run.crops, failures, videos)
         done += len(frames) + len(failures)
@@ -358,8 +360,13 @@ def _sha256_cached(ledger: Ledger, path: Path) -> str | None:
 
 
 def _frames(work: Work, options: ScanOptions, run: RunResult, batch: int) -> Iterator[Loaded]:
-    """Every photo, then every video's frames, decoded ahead; frames this run did before a kill are left out."""
-    depth = options.read_ahead or 2 * batch
+    """Every photo, then every video's frames, decoded ahead; frames this run did before a kill are left out.
+
+    Two batches are decoded ahead, or two photos when the profile tiles: one large photo fills
+    many model calls, and holding a dozen decoded 100-megapixel photos would not fit in memory.
+    """
+    tiles = options.profile.tile_size or options.profile.target_gsd_cm
+    depth = options.read_ahead or (2 if tiles else 2 * batch)
     mine = frozenset(f.sha256 for f in run.frames)
     videos = (prefetched(video_frames(path, sha, fps=options.fps, hfov_deg=options.hfov_deg, skip=mine), depth)
               for path, sha in work.videos)
@@ -416,13 +423,28 @@ def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if root.is_dir() and path.is_relative_to(root) else path.name
 
 
-def _batches(items: Iterable[Loaded], size: int) -> Iterator[list[Loaded]]:
+def _model_inputs(item: Loaded, profile: Profile) -> int:
+    """How many images `item` gives the model: its tiles (and itself, with a full pass), or 1 whole."""
+    if item.frame is None or item.pixels is None:
+        return 0
+    size = profile.tile_size_of(item.frame)
+    if not size:
+        return 1
+    height, width = item.pixels.shape[:2]
+    return len(tile_windows(width, height, size, profile.tile_overlap)) + profile.full_pass
+
+
+def _batches(items: Iterable[Loaded], size: int, weight: Callable[[Loaded], int]) -> Iterator[list[Loaded]]:
+    """The fewest items in order whose weights reach `size`: a batch of frames that fills a model call
+    (`size` whole frames, or one large photo whose tiles make several calls)."""
     batch: list[Loaded] = []
+    filled = 0
     for item in items:
         batch.append(item)
-        if len(batch) >= size:
+        filled += weight(item)
+        if filled >= size:
             yield batch
-            batch = []
+            batch, filled = [], 0
     if batch:
         yield batch
 

@@ -116,16 +116,23 @@ class Detector:
         return [found[i] for i in range(len(images))]
 
     @cached_property
+    def _channels_last(self) -> bool:
+        """On CPU the model and its input are channels-last, as in Ultralytics' own predict: oneDNN
+        runs them faster (on 2 AVX2 cores about 90 against 120 ms per 640 px tile), and an input
+        stacked as (n, H, W, 3) is channels-last already, so the first conv needs no reorder."""
+        import torch
+
+        return self.device == "cpu" and torch.backends.mkldnn.is_available()
+
+    @cached_property
     def _network(self) -> Any:
-        """The fused torch model on the device, for stacked tiles: half precision on CUDA; on CPU
-        channels-last weights, as Ultralytics' own predict uses (oneDNN runs them faster: here, on
-        2 cores, about 45 against 70 ms per 640 px tile)."""
+        """The fused torch model on the device, for stacked tiles: half precision on CUDA, float32 else."""
         import torch
 
         net = self.model.model.fuse(verbose=False).to(self.device).eval()
         if self.device.startswith("cuda"):
             return net.half()
-        if self.device == "cpu" and torch.backends.mkldnn.is_available():
+        if self._channels_last:
             net = net.to(memory_format=torch.channels_last)
         return net.float()
 
@@ -146,7 +153,10 @@ class Detector:
         stack = _stacked(tiles, scaled, int(self._network.stride.max()))
         dtype = next(self._network.parameters()).dtype
         with torch.inference_mode():
-            x = torch.from_numpy(stack).to(self.device).permute(0, 3, 1, 2).contiguous().to(dtype).div_(255)
+            x = torch.from_numpy(stack).to(self.device).permute(0, 3, 1, 2)  # channels-last in memory, as stacked
+            if not self._channels_last:
+                x = x.contiguous()
+            x = x.to(dtype).div_(255)
             found = non_max_suppression(self._network(x), self.conf, self.iou, max_det=MAX_DET)
         back = np.array([w / scaled[0], h / scaled[1]] * 2)
         return [_boxes(rows.float().cpu().numpy(), scaled, back) for rows in found]

@@ -130,7 +130,7 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
         low, high = float(np.nanmin(values)), float(np.nanmax(values))  # NaN: no-data in float TIFFs
         grey = np.nan_to_num(np.round((values - low) / ((high - low) or 1.0) * 255.0)).astype(np.uint8)
         return np.repeat(grey[..., None], 3, axis=2)
-    return np.asarray(image.convert("RGB"))
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))  # convert() would copy an RGB image
 
 
 def load_pixels(frame: Frame | Path) -> np.ndarray:
