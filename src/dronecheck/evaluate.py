@@ -12,6 +12,7 @@ import yaml
 from PIL import Image
 
 from dronecheck.detect import runtime, yolo
+from dronecheck.hashing import file_sha256
 from dronecheck.profile import Profile
 from dronecheck.types import Detections
 
@@ -41,7 +42,7 @@ def evaluate(weights: Path, data: Path, *, split: str = "test", imgsz: int = 640
         p, r, ap50, ap = box.class_result(i)
         rows.append({"class": names[int(c)], "instances": int(instances[int(c)]), "precision": float(p),
                      "recall": float(r), "map50": float(ap50), "map50_95": float(ap)})
-    return {"weights": str(weights), "sha256": yolo.sha256_file(weights), "data": str(data), "split": split,
+    return {"weights": str(weights), "sha256": file_sha256(weights), "data": str(data), "split": split,
             "imgsz": imgsz, "device": chosen, "rows": rows}
 
 

@@ -10,6 +10,7 @@ from dronecheck import __version__, card
 from dronecheck.detect import yolo
 from dronecheck.errors import ProfileError
 from dronecheck.evaluate import evaluate
+from dronecheck.hashing import file_sha256
 from dronecheck.profile import load_profile
 from dronecheck.train import TrainResult, train
 
@@ -27,6 +28,6 @@ def train_profile(profile_name: str, data: Path, *, epochs: int, imgsz: int, bat
     training = {"epochs": epochs, "imgsz": imgsz, "batch": batch, "device": chosen,
                 "seconds": round(result.seconds), "start": result.start}
     card.write(target, card.new_card(name=target.stem, purpose=profile.description, classes=classes, data=data,
-                                     training=training, sha256=yolo.sha256_file(target), version=__version__))
+                                     training=training, sha256=file_sha256(target), version=__version__))
     card.set_scores(target, evaluate(target, data, split="val", imgsz=imgsz, device=chosen), "val")
     return result

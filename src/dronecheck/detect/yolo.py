@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import numpy as np
 from dronecheck.detect import runtime
 from dronecheck.detect.tiling import detect_tiled
 from dronecheck.errors import ModelError
+from dronecheck.hashing import file_sha256
 from dronecheck.types import Detections
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -36,14 +36,6 @@ def auto_batch(device: str, tile_px: int, *, fraction: float = 0.5) -> int:
 
     free, _ = torch.cuda.mem_get_info(torch.device(device))
     return int(max(1, min(GPU_MAX_BATCH, fraction * free // (GPU_BYTES_PER_PX * tile_px * tile_px))))
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def pick_device(requested: str | None) -> str:
@@ -207,5 +199,5 @@ def load(weights: Path, *, device: str | None = None, conf: float = 0.25, iou: f
         raise ModelError(f"cannot load weights {weights}: {exc}") from exc
     names = model.names
     class_names = tuple(names[i] for i in sorted(names)) if isinstance(names, dict) else tuple(names)
-    return Detector(weights, sha256_file(weights), chosen, class_names, conf, iou, imgsz, model, tile_size,
+    return Detector(weights, file_sha256(weights), chosen, class_names, conf, iou, imgsz, model, tile_size,
                     tile_overlap, full_pass)
