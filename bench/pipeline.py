@@ -22,6 +22,10 @@ file is distinct), each in a fresh process, and prints the peak resident memory 
 each (`--memory-tile`, default 1280: the photo shrunk to imgsz), so that the 1,000-photo
 flight takes a few minutes on two CPU cores.
 
+Huge photos. Scans `--huge` mosaics of 12000x8400 (100 MP, 288 MiB each once decoded) in
+tiles of `--tile` in a fresh process and prints the peak resident memory, also counted in
+decoded photos: the scan holds the photo being detected and two read ahead.
+
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/pipeline.py               # both parts
     .venv/bin/python bench/pipeline.py --skip-memory --rounds 5
@@ -52,6 +56,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "datasets" / "sample-flight"  # real 1280x960 UAV road photos (UAV-PDD2023 samples)
+HUGE = (12000, 8400)  # a 100-megapixel photo
 XMP_ID = b"http://ns.adobe.com/xap/1.0/"
 
 
@@ -74,8 +79,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--short", type=int, default=100, help="memory: photos in the short flight")
     parser.add_argument("--long", type=int, default=1000, help="memory: photos in the long flight")
     parser.add_argument("--memory-tile", type=int, default=1280, help="memory: the profile's tile size")
-    parser.add_argument("--skip-throughput", action="store_true", help="only the memory part")
+    parser.add_argument("--huge", type=int, default=3, help="memory: photos of 12000x8400 (100 MP) in the huge flight")
+    parser.add_argument("--skip-throughput", action="store_true", help="only the memory parts")
     parser.add_argument("--skip-memory", action="store_true", help="only the throughput part")
+    parser.add_argument("--skip-huge", action="store_true", help="no 100 MP flight")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "dronecheck-bench",
                         help="folder for the built flights (kept and reused)")
     return parser.parse_args()
@@ -264,22 +271,38 @@ def peak_rss_mib() -> float:
     raise SystemExit("no VmHWM in /proc/self/status: the memory part needs Linux")
 
 
+def scan_in_child(folder: Path, profile_path: Path, batch: int) -> tuple[float, int, float]:
+    """Seconds, photos scanned and peak RSS (MiB) of a scan of `folder` in a fresh interpreter."""
+    context = multiprocessing.get_context("spawn")  # nothing inherited from this process
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=child_scan, args=(folder, profile_path, batch, send))
+    child.start()
+    result = receive.recv()
+    child.join()
+    return result
+
+
 def peak_memory(args: argparse.Namespace) -> None:
     profile_path = write_profile(args, args.memory_tile, args.cache)
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing inherited from this one
     peaks = {}
     load_before = os.getloadavg()
     for n in (args.short, args.long):
-        folder = repeated_flight(n, args.cache)
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=child_scan, args=(folder, profile_path, args.batch, send))
-        child.start()
-        seconds, scanned, peaks[n] = receive.recv()
-        child.join()
+        seconds, scanned, peaks[n] = scan_in_child(repeated_flight(n, args.cache), profile_path, args.batch)
         print(f"memory: {scanned} photos of 1280x960, tile {args.memory_tile}, imgsz {args.imgsz}: "
               f"peak RSS {peaks[n]:.0f} MiB, scan {seconds:.0f} s ({scanned / seconds:.2f} photos/s)")
     print(f"memory: peak RSS {args.long} / {args.short} photos = {peaks[args.long] / peaks[args.short]:.2f}; "
           f"load average before {_load(load_before)}, after {_load(os.getloadavg())}")
+
+
+def huge_memory(args: argparse.Namespace) -> None:
+    """Peak RSS of a scan of 100-megapixel photos in tiles, against the size of one decoded photo."""
+    width, height = HUGE
+    seconds, scanned, peak = scan_in_child(large_flight(args.huge, width, height, args.cache),
+                                           write_profile(args, args.tile, args.cache), args.batch)
+    decoded = width * height * 3 / 2**20
+    print(f"memory: {scanned} photos of {width}x{height} ({width * height / 1e6:.0f} MP, {decoded:.0f} MiB decoded "
+          f"each), tile {args.tile}: peak RSS {peak:.0f} MiB = {peak / decoded:.1f} decoded photos, scan "
+          f"{seconds:.0f} s")
 
 
 def main() -> None:
@@ -292,6 +315,8 @@ def main() -> None:
         throughput(args)
     if not args.skip_memory:
         peak_memory(args)
+    if not args.skip_huge:
+        huge_memory(args)
 
 
 if __name__ == "__main__":

@@ -257,3 +257,13 @@ def test_discover_walks_folders_and_sets_aside_what_is_not_a_photo(tmp_path: Pat
     assert discover(tmp_path / "notes.txt").ignored == [tmp_path / "notes.txt"]
     with pytest.raises(BadInputError, match="no such file or folder"):
         discover(tmp_path / "nowhere")
+
+
+def test_a_100_megapixel_photo_decodes_once_into_rgb_with_no_corrupt_exif_note(tmp_path: Path) -> None:
+    big = tmp_path / "big.jpg"
+    Image.new("RGB", (12000, 8400), (40, 90, 160)).save(big, quality=50)  # over Pillow's 89 MP warning
+    frame = read_frame(big)
+    assert not any("corrupt" in note for note in frame.notes)
+    pixels = load_pixels(frame)
+    assert pixels.shape == (8400, 12000, 3) and pixels.flags.c_contiguous
+    assert tuple(int(v) for v in pixels[4200, 6000]) == pytest.approx((40, 90, 160), abs=4)  # JPEG colour loss

@@ -300,6 +300,7 @@ def _scan(options: ScanOptions, ledger: Ledger, on_photo: Callable[[int, int | N
         done += len(frames) + len(failures)
         if on_photo:
             on_photo(done, total, items[-1].path.name)
+        del items  # the batch's pixels go before the next photo is decoded, not after
     with timed(run.timings, "analyse"):
         run.analysis = analyse(run.frames, run.findings, run.plan, zones)
     with timed(run.timings, "write"):
