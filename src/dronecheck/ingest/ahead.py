@@ -65,11 +65,11 @@ def video_frames(path: Path, sha256: str | None, *, fps: float, hfov_deg: float 
     """
     count = 0
     try:
-        for frame, pixels in read_video(path, fps=fps, hfov_deg=hfov_deg, sha256=sha256):
+        digest = sha256 or video_file_sha256(path)
+        for frame, pixels in read_video(path, fps=fps, hfov_deg=hfov_deg, sha256=digest):
             count += 1
             if frame.sha256 not in skip:
                 yield Loaded(path, frame, pixels)
-        digest = sha256 or video_file_sha256(path)
     except BadInputError as exc:
         yield Loaded(path, failed=exc.reason)
         return
