@@ -169,8 +169,9 @@ def write_profile(args: argparse.Namespace, tile: int, folder: Path) -> Path:
 
 def scan_flight(folder: Path, profile_path: Path, batch: int) -> tuple[float, dict[str, float], int]:
     """Seconds for a scan of `folder` into a fresh output folder, its stage timings, photos scanned."""
-    from dronecheck.pipeline import ScanOptions, scan
-    from dronecheck.profile import load_profile
+    from dronecheck.pipeline.scan import scan
+    from dronecheck.profiles import load_profile
+    from dronecheck.run import ScanOptions
 
     out = Path(tempfile.mkdtemp(prefix="dronecheck-bench-out-"))
     try:

@@ -6,10 +6,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from dronecheck.analyse import SEQUENCE_GAP_S, Plan, sequences, track_ids
-from dronecheck.rules import Rule
-from dronecheck.testing import make_frame
+from dronecheck.analyse.plan import Plan
+from dronecheck.analyse.rules import Rule
+from dronecheck.analyse.sequences import SEQUENCE_GAP_S, sequences, track_ids
 from dronecheck.types import Finding, Frame
+from frames import make_frame
 
 T0 = datetime(2025, 6, 12, 10, 0, 0)
 

@@ -34,6 +34,7 @@ def make_bad_flight(folder: Path) -> dict[str, str]:
     return {"empty.jpg": "empty", "notes.jpg": "not a JPEG or TIFF", "sub/cut.JPG": "truncated"}
 
 
+@pytest.mark.slow
 def test_bad_files_are_skipped_with_a_reason_and_the_run_goes_on(tmp_path: Path) -> None:
     expected = make_bad_flight(tmp_path / "flight")
     scan = run_scan(tmp_path / "flight", tmp_path / "out")
@@ -49,6 +50,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_run_goes_on(tmp_path: Path)
     assert all(name in html for name in expected)
 
 
+@pytest.mark.slow
 def test_photo_without_gps_is_scanned_and_its_findings_say_why(tmp_path: Path) -> None:
     make_bad_flight(tmp_path / "flight")
     scan = run_scan(tmp_path / "flight", tmp_path / "out")
@@ -61,6 +63,7 @@ def test_photo_without_gps_is_scanned_and_its_findings_say_why(tmp_path: Path) -
     assert 'id="unplaced"' in (scan.run_dir / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_every_photo_failing_exits_3_and_lists_them(tmp_path: Path) -> None:
     (tmp_path / "flight").mkdir()
     (tmp_path / "flight" / "broken.jpg").write_bytes(b"")
@@ -120,3 +123,19 @@ def test_the_installed_console_script_runs() -> None:
     assert exe.exists() or shutil.which("dronecheck"), "pip install -e . makes the dronecheck script"
     result = subprocess.run([str(exe), "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0 and "scan" in result.stdout
+
+
+def test_a_corrupt_ledger_is_one_line_and_exit_1_and_debug_shows_the_traceback(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    ledger.write_bytes(b"this is not an SQLite database, but a file someone overwrote" * 100)
+    plain = CliRunner().invoke(app, ["runs", "--ledger", str(ledger)])
+    assert plain.exit_code == 1 and "Traceback" not in plain.output
+    assert f"{ledger}: cannot open the ledger (file is not a database)" in " ".join(plain.output.split())
+    debug = CliRunner().invoke(app, ["--debug", "runs", "--ledger", str(ledger)])
+    assert debug.exit_code == 1 and "Traceback" in debug.output and "sqlite3.DatabaseError" in debug.output
+    assert ledger.read_bytes().startswith(b"this is not an SQLite database"), "the ledger must not be overwritten"
+
+
+def test_no_ledger_yet_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["runs", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "no ledger found" in result.output and "scan something first" in result.output

@@ -15,8 +15,9 @@ from dronecheck.geo.crs import enu_to_lonlat, lonlat_to_enu, lonlat_to_rd
 from dronecheck.geo.georef import ANGLE_SIGMA_DEG, GNSS_SIGMA_M, georeference, ground_point
 from dronecheck.geo.pose import camera_to_enu
 from dronecheck.geo.project import pixels_to_ground
-from dronecheck.testing import CAMERA, HORIZON, NADIR, NO_GPS, OBLIQUE, assert_ground_close, make_frame
+from dronecheck.geo.testing import assert_ground_close
 from dronecheck.types import Camera, Detections
+from frames import CAMERA, HORIZON, NADIR, NO_GPS, OBLIQUE, make_frame
 
 INTR = Intrinsics(fx=1000.0, fy=1000.0, cx=500.0, cy=400.0, width=1000, height=800)
 H = 50.0

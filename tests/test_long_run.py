@@ -11,8 +11,11 @@ import pytest
 
 from conftest import CRACKS_WEIGHTS, photos
 from dronecheck.ingest.ahead import prefetched
-from dronecheck.pipeline import ScanOptions, scan
-from dronecheck.profile import load_profile
+from dronecheck.pipeline.scan import scan
+from dronecheck.profiles import load_profile
+from dronecheck.run import ScanOptions
+
+pytestmark = pytest.mark.slow  # these tests run the model
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import copy_photos
+
+pytestmark = pytest.mark.slow  # these tests run the model
 
 # Installed in a fresh interpreter before anything else is imported: every attempt to open
 # a network socket is recorded and refused. Unix sockets stay allowed (they never leave the
@@ -35,6 +39,7 @@ socket.gethostbyname = lambda *a, **k: _refuse("gethostbyname", a)
 socket.create_connection = lambda *a, **k: _refuse("create_connection", a[:1])
 
 from dronecheck.cli import app
+
 sys.argv = ["dronecheck"] + sys.argv[1:]
 app()
 '''

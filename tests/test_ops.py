@@ -10,11 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from typer.testing import CliRunner
 
 from conftest import CRACKS_WEIGHTS, FLIGHT, Scan, copy_photos, photos, run_scan
 from dronecheck.cli import app
+
+pytestmark = pytest.mark.slow  # these tests run the model
 
 
 def ids(scan: Scan) -> set[str]:
@@ -94,7 +97,7 @@ def test_a_second_scan_is_refused_or_waits_while_one_holds_the_ledger(tmp_path: 
     copy_photos(tmp_path / "flight", 1)
     ledger = tmp_path / "out" / "ledger.sqlite"
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
-                               "from dronecheck.lock import ledger_lock\n"
+                               "from dronecheck.ledger.lock import ledger_lock\n"
                                f"with ledger_lock(Path({str(ledger)!r})):\n print('held', flush=True); "
                                "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:
@@ -178,9 +181,10 @@ def test_exit_code_4_when_the_folder_has_no_photos(tmp_path: Path) -> None:
 def test_a_new_run_id_is_free_in_the_ledger_even_when_its_folder_is(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from dronecheck.ledger import Ledger, RunRow
-    from dronecheck.pipeline import ScanOptions, new_run
-    from dronecheck.profile import load_profile
+    from dronecheck.ledger.sqlite import Ledger, RunRow
+    from dronecheck.pipeline.scan import new_run
+    from dronecheck.profiles import load_profile
+    from dronecheck.run import ScanOptions
 
     ledger = Ledger(tmp_path / "ledger.sqlite")
     now = datetime.now(UTC)

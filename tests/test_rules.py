@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from test_track import finding, vessel_track
 
+from dronecheck.analyse.rules import SUSPECTED, Rule, find_violations, parse_rules, unmatched_rules
+from dronecheck.analyse.zones import load_zones
 from dronecheck.errors import BadInputError, ProfileError
-from dronecheck.rules import STATUS, Rule, evaluate, parse_rules, unmatched_rules, violations_collection
-from dronecheck.zones import load_zones
+from dronecheck.report.geojson import violations_collection
 
 ZONES_FILE = Path(__file__).parent / "data" / "zones" / "test-zones.geojson"
 ZONES = load_zones(ZONES_FILE)
@@ -130,7 +131,7 @@ def test_rules_must_be_a_list_of_tables() -> None:
 ])
 def test_trawling_in_closed_area(lon: float, lat: float, speed_kn: float, seconds: list[int], fires: bool) -> None:
     track = vessel_track(lon, lat, speed_kn, 90.0, seconds)
-    violations = evaluate([TRAWLING], ZONES, [track])
+    violations = find_violations([TRAWLING], ZONES, [track])
     assert bool(violations) == fires
     if fires:
         [v] = violations
@@ -143,7 +144,7 @@ def test_trawling_in_closed_area(lon: float, lat: float, speed_kn: float, second
 def test_only_the_part_of_a_track_inside_the_zone_is_evidence() -> None:
     # 3 kn east from 338 m west of the zone: it crosses into the zone after about 220 s
     track = vessel_track(4.495, 52.505, 3.0, 90.0, list(range(0, 310, 10)))
-    [v] = evaluate([TRAWLING], ZONES, [track])
+    [v] = find_violations([TRAWLING], ZONES, [track])
     inside = [o.finding_id for o in track.observations if o.lon >= 4.5]
     assert list(v.finding_ids) == inside and len(inside) < len(track.observations)
     assert v.start == track.observations[len(track.observations) - len(inside)].time
@@ -158,7 +159,7 @@ def test_only_the_part_of_a_track_inside_the_zone_is_evidence() -> None:
     ((4.545, 52.505), "net", False),  # in a fishing zone, not a closed one
 ])
 def test_gear_in_closed_area_from_single_findings(point: tuple[float, float], class_name: str, fires: bool) -> None:
-    violations = evaluate([GEAR], ZONES, [], [finding("g1", point, 0, class_name=class_name)])
+    violations = find_violations([GEAR], ZONES, [], [finding("g1", point, 0, class_name=class_name)])
     assert [(v.zone, v.finding_ids, v.track_id) for v in violations] == \
         ([("Closed box A", ("g1",), None)] if fires else [])
 
@@ -167,9 +168,9 @@ def test_gear_seen_in_many_frames_is_one_violation_and_the_camera_position_prove
     buoy = vessel_track(4.51, 52.505, 0.0, 0.0, list(range(0, 60, 10)), track_id="b1", class_name="buoy")
     in_track = [finding(o.finding_id, (o.lon, o.lat), 0, class_name="buoy") for o in buoy.observations]
     drone = finding("drone", (4.51, 52.505), 0, class_name="net", method="camera-position")
-    [v] = evaluate([GEAR], ZONES, [buoy], [*in_track, drone])
+    [v] = find_violations([GEAR], ZONES, [buoy], [*in_track, drone])
     assert v.track_id == "b1" and len(v.finding_ids) == 6
-    assert evaluate([replace(GEAR, min_observations=7)], ZONES, [buoy], in_track) == []
+    assert find_violations([replace(GEAR, min_observations=7)], ZONES, [buoy], in_track) == []
 
 
 @pytest.mark.parametrize(("t0", "fires"), [
@@ -184,7 +185,7 @@ def test_gear_seen_in_many_frames_is_one_violation_and_the_camera_position_prove
 def test_outside_allowed_hours(t0: datetime, fires: bool) -> None:
     in_b = vessel_track(4.54, 52.505, 3.0, 90.0, EVERY_10S_FOR_2MIN, t0=t0)
     in_d = vessel_track(4.54, 52.525, 3.0, 90.0, EVERY_10S_FOR_2MIN, t0=t0, track_id="t2")  # no hours: never
-    violations = evaluate([HOURS], ZONES, [in_b, in_d])
+    violations = find_violations([HOURS], ZONES, [in_b, in_d])
     assert [(v.zone, v.track_id) for v in violations] == ([("Fishing ground B", "t1")] if fires else [])
     if fires:
         assert violations[0].values["allowed_hours"] == "06:00-18:00"
@@ -194,15 +195,15 @@ def test_outside_allowed_hours(t0: datetime, fires: bool) -> None:
 def test_outside_allowed_hours_without_a_minimum_duration_needs_one_sighting_and_no_speed() -> None:
     once = vessel_track(4.54, 52.505, 3.0, 90.0, [0.0], t0=datetime(2025, 7, 1, 20, 0))
     assert once.motion[0].speed_kn is None
-    assert len(evaluate([replace(HOURS, min_duration_s=0.0)], ZONES, [once])) == 1
-    assert evaluate([replace(HOURS, min_duration_s=0.0, min_speed_kn=1.0)], ZONES, [once]) == []
+    assert len(find_violations([replace(HOURS, min_duration_s=0.0)], ZONES, [once])) == 1
+    assert find_violations([replace(HOURS, min_duration_s=0.0, min_speed_kn=1.0)], ZONES, [once]) == []
 
 
 def test_outside_allowed_hours_counts_only_the_time_after_closing() -> None:
     track = vessel_track(4.54, 52.505, 3.0, 90.0, EVERY_10S_FOR_2MIN, t0=datetime(2025, 7, 1, 17, 59))
-    [v] = evaluate([HOURS], ZONES, [track])
+    [v] = find_violations([HOURS], ZONES, [track])
     assert v.start == datetime(2025, 7, 1, 18, 0) and v.values["duration_s"] == 60.0
-    assert evaluate([replace(HOURS, min_duration_s=61.0)], ZONES, [track]) == []
+    assert find_violations([replace(HOURS, min_duration_s=61.0)], ZONES, [track]) == []
 
 
 @pytest.mark.parametrize(("speed_kn", "rule", "fires"), [
@@ -214,7 +215,7 @@ def test_outside_allowed_hours_counts_only_the_time_after_closing() -> None:
 def test_speed_limit(speed_kn: float, rule: Rule, fires: bool) -> None:
     track = vessel_track(4.605, 52.505, speed_kn, 90.0, EVERY_10S_FOR_2MIN)
     outside = vessel_track(4.605, 52.515, speed_kn, 90.0, EVERY_10S_FOR_2MIN, track_id="t2")
-    violations = evaluate([rule], ZONES, [track, outside])
+    violations = find_violations([rule], ZONES, [track, outside])
     assert [(v.zone, v.track_id) for v in violations] == ([("Port C", "t1")] if fires else [])
     if fires:
         assert violations[0].values["speed_limit_kn"] == 6.0
@@ -223,8 +224,8 @@ def test_speed_limit(speed_kn: float, rule: Rule, fires: bool) -> None:
 
 def test_rules_only_look_at_their_classes() -> None:
     fast_net = vessel_track(4.605, 52.505, 8.0, 90.0, EVERY_10S_FOR_2MIN, class_name="net")
-    assert evaluate([replace(SPEED, classes=("ship",))], ZONES, [fast_net]) == []
-    assert len(evaluate([SPEED], ZONES, [fast_net])) == 1
+    assert find_violations([replace(SPEED, classes=("ship",))], ZONES, [fast_net]) == []
+    assert len(find_violations([SPEED], ZONES, [fast_net])) == 1
 
 
 def test_a_rule_without_zones_of_its_kind_is_reported() -> None:
@@ -235,13 +236,13 @@ def test_a_rule_without_zones_of_its_kind_is_reported() -> None:
 def test_violations_geojson() -> None:
     trawler = vessel_track(4.505, 52.505, 3.0, 90.0, EVERY_10S_FOR_2MIN)
     net = finding("g1", (4.51, 52.505), 30, class_name="net")
-    doc = violations_collection(evaluate([TRAWLING, GEAR], ZONES, [trawler], [net]))
+    doc = violations_collection(find_violations([TRAWLING, GEAR], ZONES, [trawler], [net]))
     [line, point] = doc["features"]
     assert line["geometry"]["type"] == "LineString" and len(line["geometry"]["coordinates"]) == 13
     assert line["geometry"]["coordinates"][0] == [4.505, 52.505]
     assert point["geometry"] == {"type": "Point", "coordinates": [4.51, 52.505]}
     props = line["properties"]
-    assert props["status"] == STATUS and props["id"] == line["id"] == "violation-1"
+    assert props["status"] == SUSPECTED and props["id"] == line["id"] == "violation-1"
     assert props["rule"] == TRAWLING.params() and props["zone"] == "Closed box A"
     assert props["start"] == "2025-07-01T10:00:00" and props["end"] == "2025-07-01T10:02:00"
     assert props["finding_ids"][0] == "t1-0" and props["n_observations"] == 13

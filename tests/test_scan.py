@@ -14,6 +14,8 @@ from shapely.geometry import LinearRing, shape
 
 from conftest import FLIGHT, Scan, copy_photos, run_scan
 
+pytestmark = pytest.mark.slow  # these tests run the model
+
 DOCUMENTED = {"id", "class", "class_id", "score", "status", "image", "image_sha256", "time", "profile", "model",
               "model_sha256", "run", "georef_method", "uncertainty_m", "gsd_m", "width_m", "length_m", "box_px",
               "camera_lon", "camera_lat", "height_m", "gimbal_pitch_deg", "gimbal_yaw_deg", "rd_x", "rd_y",
@@ -47,7 +49,8 @@ def test_demo_finds_real_cracks(demo: Scan) -> None:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         boxes = [b["xyxy"] for b in truth[feat["properties"]["image"]]["boxes"] if "crack" in b["class"]]
         hits += any(bx0 <= cx <= bx1 and by0 <= cy <= by1 for bx0, by0, bx1, by1 in boxes)
-    assert hits >= 3, f"only {hits} of {len(features)} findings lie on an annotated crack"
+    # the README's figure for the shipped cracks model: 13 of its 14 findings lie on annotated cracks
+    assert (hits, len(features)) == (13, 14), f"{hits} of {len(features)} findings lie on an annotated crack"
 
 
 def test_geojson_follows_rfc7946(demo: Scan) -> None:

@@ -19,9 +19,10 @@ from conftest import CRACKS_WEIGHTS, FLIGHT
 from dronecheck.detect import yolo
 from dronecheck.detect.tiling import detect_tiled, pairwise, tile_windows
 from dronecheck.errors import ProfileError
-from dronecheck.profile import load_profile
-from dronecheck.testing import NADIR, NO_GPS, make_frame
+from dronecheck.pipeline.tiles import tile_size_of
+from dronecheck.profiles import load_profile
 from dronecheck.types import Detections
+from frames import NADIR, NO_GPS, make_frame
 
 ROAD = FLIGHT / "DJI_20260615101210_0004.JPG"
 CRACK = (618, 699, 669, 950)  # a longitudinal crack in ROAD, from annotations.json
@@ -155,6 +156,7 @@ def moved(box: tuple[int, ...], y: int, x: int) -> tuple[int, ...]:
     return (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
 
 
+@pytest.mark.slow
 def test_tiles_find_a_crack_that_the_resized_photo_loses(cracks: yolo.Detector, road: np.ndarray) -> None:
     canvas = asphalt_with(road, 1920, 2560, 512, 1024)  # resized to 640 px the crack is 13 px wide
     crack = moved(CRACK, 512, 1024)
@@ -164,6 +166,7 @@ def test_tiles_find_a_crack_that_the_resized_photo_loses(cracks: yolo.Detector, 
     assert sum(iou(b, crack) >= 0.5 for b in tiles.xyxy) == 1
 
 
+@pytest.mark.slow
 def test_a_crack_cut_by_a_tile_border_comes_out_once_whole(cracks: yolo.Detector, road: np.ndarray) -> None:
     canvas = asphalt_with(road, 1216, 640, 104, 0)  # tiles y 0-640 and 576-1216 both see the crack in part
     crack = moved(CRACK, 104, 0)
@@ -178,6 +181,7 @@ def test_a_crack_cut_by_a_tile_border_comes_out_once_whole(cracks: yolo.Detector
     assert iou(on_crack[0], crack) >= 0.7
 
 
+@pytest.mark.slow
 def test_batched_tiles_give_the_boxes_of_tiles_one_at_a_time(cracks: yolo.Detector, road: np.ndarray) -> None:
     photos = [road, np.asarray(Image.open(FLIGHT / "DJI_20260615101206_0002.JPG").convert("RGB"))]
     one, eight = cracks.detect(photos, 1), cracks.detect(photos, 8)
@@ -199,7 +203,7 @@ def test_a_photo_goes_whole_when_its_smallest_objects_survive_the_resize(height_
     ships = load_profile("ships")
     assert (ships.imgsz, ships.min_object_m, ships.tile_size) == (640, 6.0, 640)
     frame = make_frame(replace(NADIR, altitude_rel_m=height_m))
-    assert ships.tile_size_of(frame) == expected
+    assert tile_size_of(ships, frame) == expected
 
 
 def test_tile_size_from_the_target_ground_resolution_and_the_profile_without_one(tmp_path: Path) -> None:
@@ -207,9 +211,9 @@ def test_tile_size_from_the_target_ground_resolution_and_the_profile_without_one
     path.write_text(f"name = 'p'\nweights = '{CRACKS_WEIGHTS}'\nclasses = ['crack']\nimgsz = 640\ntile_size = 512\n"
                     "target_gsd_cm = 1.0\n")
     profile = load_profile(str(path))
-    assert profile.tile_size_of(make_frame(replace(NADIR, altitude_rel_m=5.0))) == 1280  # 0.5 cm/px
-    assert profile.tile_size_of(make_frame(replace(NADIR, altitude_rel_m=20.0))) == 320  # 2 cm/px
-    assert profile.tile_size_of(make_frame(NO_GPS)) == 512  # no ground resolution: the profile's tiles
+    assert tile_size_of(profile, make_frame(replace(NADIR, altitude_rel_m=5.0))) == 1280  # 0.5 cm/px
+    assert tile_size_of(profile, make_frame(replace(NADIR, altitude_rel_m=20.0))) == 320  # 2 cm/px
+    assert tile_size_of(profile, make_frame(NO_GPS)) == 512  # no ground resolution: the profile's tiles
 
 
 def test_batch_auto_on_a_cpu_is_the_measured_cpu_batch() -> None:

@@ -9,11 +9,13 @@ import numpy as np
 import pyproj
 import pytest
 
+from dronecheck.analyse.motion import KNOT_M_S, Observation, Track, build_tracks, motion
+from dronecheck.detect.tracker import Tracker
 from dronecheck.geo.crs import lonlat_to_enu
 from dronecheck.geo.georef import georeference
-from dronecheck.testing import NADIR, make_frame
-from dronecheck.track import KNOT_M_S, Observation, Track, Tracker, build_tracks, motion, tracks_collection
+from dronecheck.report.geojson import tracks_collection
 from dronecheck.types import Detections, Finding
+from frames import NADIR, make_frame
 
 GEOD = pyproj.Geod(ellps="WGS84")
 T0 = datetime(2025, 7, 1, 10, 0, 0)

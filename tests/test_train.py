@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from dronecheck.cli import app
-from dronecheck.evaluate import score
+from dronecheck.models.scores import score
 from dronecheck.types import Detections
 
 CRACKS = ROOT / "datasets" / "cracks"
@@ -30,6 +30,7 @@ def tiny_dataset(root: Path, n: int = 6) -> Path:
     return data
 
 
+@pytest.mark.slow
 def test_train_one_epoch_then_eval(tmp_path: Path) -> None:
     data = tiny_dataset(tmp_path / "data")
     weights = tmp_path / "tiny.pt"
@@ -48,18 +49,22 @@ def test_train_one_epoch_then_eval(tmp_path: Path) -> None:
                                     "--imgsz", "64", "--json", str(scores), "--card", "tiny-val"])
     assert evaluated.exit_code == 0, evaluated.output
     rows = json.loads(scores.read_text())["rows"]
-    assert [r["class"] for r in rows][0] == "all" and all(0 <= r["map50"] <= 1 for r in rows)
-    assert "tiny-val" in {s["set"] for s in json.loads(weights.with_suffix(".card.json").read_text())["scores"]}
+    boxes = sum(len(p.read_text().splitlines()) for p in (data.parent / "labels" / "val").glob("*.txt"))
+    assert rows[0]["class"] == "all" and rows[0]["instances"] == boxes > 0
+    in_card = [s for s in json.loads(weights.with_suffix(".card.json").read_text())["scores"] if s["set"] == "tiny-val"]
+    assert [s["map50"] for s in in_card] == [round(r["map50"], 4) for r in rows]
 
 
+@pytest.mark.slow
 def test_train_refuses_data_whose_classes_do_not_match_the_profile(tmp_path: Path) -> None:
     data = tiny_dataset(tmp_path / "data", n=1)
     data.write_text("train: images/train\nval: images/val\nnames:\n  0: pothole\n")
     result = CliRunner().invoke(app, ["train", "--profile", "cracks", "--data", str(data), "--epochs", "1",
                                       "--out", str(tmp_path / "x.pt")])
-    assert result.exit_code == 1 and "pothole" in result.output
+    assert result.exit_code == 2 and "pothole" in result.output
 
 
+@pytest.mark.slow
 def test_eval_as_scan_agrees_with_ultralytics_on_whole_photos_and_also_tiles(tmp_path: Path) -> None:
     """Scored the way scan sees photos, whole photos give Ultralytics' own figures; tiling scores too."""
     data = ROOT / "datasets" / "road-check" / "data.yaml"
@@ -81,7 +86,10 @@ def test_eval_as_scan_agrees_with_ultralytics_on_whole_photos_and_also_tiles(tmp
     # so the model sees slightly different input than in predict (seen here: 0.031 vs 0.031 and 0.039 vs 0.054).
     assert results["as-scan"]["rows"][0]["map50"] == pytest.approx(results["ultralytics"]["rows"][0]["map50"],
                                                                    abs=0.03)
-    assert results["tiled"]["tile_size"] == 640 and 0 <= results["tiled"]["rows"][0]["map50"] <= 1
+    # Tiles of 640 lose to whole photos on these road photos (the cracks profile goes whole); measured: 0.004
+    tiled = results["tiled"]["rows"][0]["map50"]
+    assert results["tiled"]["tile_size"] == 640 and tiled == pytest.approx(0.004, abs=0.002)
+    assert tiled < results["as-scan"]["rows"][0]["map50"]
 
 
 def test_score_is_perfect_for_the_truth_and_halves_recall_without_half_of_it() -> None:

@@ -18,6 +18,8 @@ from dronecheck.cli import app
 from dronecheck.geo.crs import enu_to_lonlat
 from vessel_video import Drone, VesselVideo, make_vessel_video
 
+pytestmark = pytest.mark.slow  # these tests run the model
+
 FPS = "2"  # frames looked at per second of video: the default
 
 

@@ -11,9 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
+from dronecheck.analyse.sequences import sequence_order
 from dronecheck.errors import BadInputError
 from dronecheck.hashing import file_sha256
-from dronecheck.ingest import discover, read_video, sequence_order
+from dronecheck.ingest import discover, read_video
 from dronecheck.ingest.video import DEFAULT_HFOV_DEG, EQUIVALENT_WIDTH_MM, frame_sha256
 from dronecheck.types import Camera, Frame, Pose
 

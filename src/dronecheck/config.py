@@ -26,13 +26,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from dronecheck.errors import DronecheckError
+from dronecheck.errors import ConfigError
 
 CONFIG_NAME = "dronecheck.toml"
-
-
-class ConfigError(DronecheckError, ValueError):
-    """A dronecheck.toml that cannot be used: the message names the file and the key."""
+LEDGER_NAME = "ledger.sqlite"  # in the output folder, unless a ledger is named
+DEFAULT_OUT = Path("outputs")
+DEFAULT_BATCH = 4
+DEFAULT_FPS = 2.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class Settings:
                                  if getattr(self, f.name) is not None})
 
 
+DEFAULTS = Settings(profile="cracks", out=DEFAULT_OUT, device="auto", batch=DEFAULT_BATCH, fps=DEFAULT_FPS)
+
+
 @dataclass(frozen=True)
 class Inbox:
     path: Path
@@ -75,9 +78,28 @@ TYPES: dict[str, type] = {"profile": str, "weights": Path, "out": Path, "ledger"
 RANGES = {"conf": (0.0, 1.0), "iou": (0.0, 1.0), "batch": (1, 4096), "fps": (0.01, 1000.0), "hfov": (1.0, 179.0)}
 
 
-def _value(key: str, value: Any, where: str, base: Path) -> Any:
-    if key == "batch" and value == "auto":
+def parse_batch(value: str | int) -> int | str:
+    """A batch setting: a whole number in RANGES["batch"], or "auto".
+
+    >>> parse_batch("8"), parse_batch("auto")
+    (8, 'auto')
+    """
+    if value == "auto":
         return value
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    low, high = RANGES["batch"]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"batch {value!r} is not a whole number from {low} to {high}, nor auto")
+    return value
+
+
+def _value(key: str, value: Any, where: str, base: Path) -> Any:
+    if key == "batch":
+        try:
+            return parse_batch(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     kind = TYPES.get(key, Path)  # "path" of an inbox
     if kind is Path:
         if not isinstance(value, str) or not value:
@@ -132,3 +154,32 @@ def find_config(given: Path | None) -> Config:
         return load_config(given)
     local = Path.cwd() / CONFIG_NAME
     return load_config(local) if local.is_file() else Config()
+
+
+def scan_jobs(path: Path | None, flags: Settings, config_file: Path | None) -> list[tuple[Path, Settings]]:
+    """(folder, settings) for each scan to run: PATH alone, or every inbox of the config, with the
+    settings resolved in the order of precedence above."""
+    cfg = find_config(config_file)
+    if path is not None:
+        inbox = next((i.settings for i in cfg.inboxes if i.path.resolve() == path.resolve()), Settings())
+        return [(path, flags.over(inbox.over(cfg.defaults)).over(DEFAULTS))]
+    if not cfg.inboxes:
+        where = f"{cfg.source} has no [[inbox]] tables" if cfg.source else "no ./dronecheck.toml and no --config"
+        raise ConfigError(f"nothing to scan: give a PATH, or a config with [[inbox]] tables ({where})")
+    for inbox in cfg.inboxes:
+        if not inbox.path.is_dir():
+            raise ConfigError(f"{cfg.source}: inbox {inbox.path} is not a folder")
+    return [(i.path, flags.over(i.settings.over(cfg.defaults)).over(DEFAULTS)) for i in cfg.inboxes]
+
+
+def ledger_paths(config_file: Path | None, out: Path | None, ledger: Path | None) -> list[Path]:
+    """The ledgers `runs`, `report` and `export` read: the one given, else those of the config, else the default."""
+    if ledger or out:
+        return [ledger or out / LEDGER_NAME]  # type: ignore[operator]
+    cfg = find_config(config_file)
+    paths: list[Path] = []
+    for s in [cfg.defaults, *(i.settings.over(cfg.defaults) for i in cfg.inboxes)]:
+        path = s.ledger or (s.out or DEFAULT_OUT) / LEDGER_NAME
+        if path not in paths:
+            paths.append(path)
+    return paths

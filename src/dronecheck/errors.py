@@ -1,14 +1,24 @@
-"""One exception tree for dronecheck; the CLI catches DronecheckError in one place."""
+"""Every error dronecheck raises on purpose, each with the exit code it ends a command with.
+
+The CLI turns any of them into one line and `exit_code`, in one place.
+"""
 
 from __future__ import annotations
+
+from dronecheck.types import ExitCode
 
 
 class DronecheckError(Exception):
     """Root of every error dronecheck raises on purpose."""
 
+    exit_code = ExitCode.ERROR
+
 
 class BadInputError(DronecheckError, ValueError):
-    """A file that cannot be scanned: not an image, empty, truncated, broken metadata."""
+    """A file that cannot be scanned: not an image, empty, truncated, broken metadata; or a zones file
+    that cannot be used."""
+
+    exit_code = ExitCode.CONFIG
 
     def __init__(self, path: object, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
@@ -19,6 +29,24 @@ class BadInputError(DronecheckError, ValueError):
 class ProfileError(DronecheckError, ValueError):
     """A profile file that is missing, malformed, or names weights that do not exist."""
 
+    exit_code = ExitCode.CONFIG
+
+
+class ConfigError(DronecheckError, ValueError):
+    """A dronecheck.toml or command-line setting that cannot be used: the message names the file and the key."""
+
+    exit_code = ExitCode.CONFIG
+
 
 class ModelError(DronecheckError, RuntimeError):
     """Weights that cannot be loaded, or a device that cannot be used."""
+
+
+class LedgerError(DronecheckError):
+    """A ledger that cannot be opened, read or written (locked, corrupt, read-only, disk full)."""
+
+
+class LockedError(DronecheckError):
+    """Another scan holds the ledger."""
+
+    exit_code = ExitCode.LOCKED

@@ -1,14 +1,16 @@
-"""The few plain types passed between the stages: Frame, Detections, Finding.
+"""The few plain types passed between the stages, and the records a run keeps of itself.
 
     folder -> ingest -> Frame -> detect -> Detections -> georef -> Finding -> report
 
-Missing metadata is None, never invented.
+Missing metadata is None, never invented. `ModelInfo` and `Skipped` are what a run records
+of its model and of the files it could not scan; `ExitCode` is what a command ends with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +123,54 @@ class Finding:
     length_m: float | None = None
     uncertainty_m: float | None = None  # 1-sigma horizontal error of `point`
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a report says about the model that ran: the serialisable record of a loaded detector
+    (or a past run's record of one), with the profile's rules for tiling each frame."""
+
+    weights: Path
+    name: str
+    sha256: str
+    device: str
+    class_names: tuple[str, ...]
+    conf: float
+    iou: float
+    imgsz: int
+    tile_size: int
+    tile_overlap: float
+    min_object_m: float | None = None
+    target_gsd_cm: float | None = None
+    full_pass: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "weights": str(self.weights), "class_names": list(self.class_names)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelInfo:
+        return cls(**{**data, "weights": Path(data["weights"]), "class_names": tuple(data["class_names"])})
+
+
+@dataclass
+class Skipped:
+    """A file a run could not scan, and why."""
+
+    path: str
+    reason: str
+
+
+class ExitCode(IntEnum):
+    """What `dronecheck` exits with (the README's table). With several inboxes a scan ends with
+    the worst of theirs, in the order of `WORST_FIRST`."""
+
+    OK = 0  # done: every new photo and video was scanned
+    ERROR = 1  # missing weights, unusable device, unreadable ledger: nothing was scanned
+    CONFIG = 2  # bad usage, option, profile, dronecheck.toml or zones file
+    SOME_FAILED = 3  # some files could not be scanned; the rest were scanned and written
+    NOTHING_TO_DO = 4  # no photos or videos, or all were scanned before with the same settings and model
+    LOCKED = 5  # another scan holds the ledger
+
+
+WORST_FIRST = (ExitCode.ERROR, ExitCode.CONFIG, ExitCode.LOCKED, ExitCode.SOME_FAILED, ExitCode.OK,
+               ExitCode.NOTHING_TO_DO)

@@ -58,6 +58,18 @@ def pick_device(requested: str | None) -> str:
     return requested
 
 
+def device_facts() -> list[tuple[str, str]]:
+    """What torch sees of the accelerators, for `dronecheck doctor`."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    return [("torch threads", str(runtime.threads())),
+            ("CUDA", f"yes: {torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda})" if cuda
+             else f"no (torch built for CUDA {torch.version.cuda})" if torch.version.cuda else "no"),
+            ("MPS", "yes" if torch.backends.mps.is_available() else "no"),
+            ("device for --device auto", pick_device("auto"))]
+
+
 def detections_from_ultralytics(result: Any) -> Detections:
     """Adapt one Ultralytics `Results` object to our `Detections`."""
     boxes = result.boxes

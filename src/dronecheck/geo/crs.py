@@ -10,6 +10,9 @@ import functools
 import numpy as np
 import pyproj
 
+# Decimals of a WGS84 degree kept in positions and files: RFC 7946 advises 6-7; 7 is about 1 cm.
+DECIMALS = 7
+
 
 @functools.cache
 def _geod() -> pyproj.Geod:

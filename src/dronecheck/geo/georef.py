@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dronecheck.geo.camera import Intrinsics, intrinsics
-from dronecheck.geo.crs import enu_to_lonlat
+from dronecheck.geo.crs import DECIMALS, enu_to_lonlat
 from dronecheck.geo.pose import camera_to_enu
 from dronecheck.geo.project import pixels_to_ground
 from dronecheck.types import Detections, Finding, Frame
@@ -34,8 +34,6 @@ ALT_SIGMA_M = 0.5
 ANGLE_SIGMA_DEG = 1.0
 # Within this many degrees of straight down the method is called "nadir".
 NADIR_TOLERANCE_DEG = 2.0
-# RFC 7946 advises 6-7 decimals; 7 is about 1 cm.
-COORD_DECIMALS = 7
 
 
 @dataclass(frozen=True)
@@ -144,7 +142,7 @@ def ground_point(frame: Frame, u: float, v: float) -> tuple[float, float] | None
 
 
 def _rounded(lon: float, lat: float) -> tuple[float, float]:
-    return round(float(lon), COORD_DECIMALS), round(float(lat), COORD_DECIMALS)
+    return round(float(lon), DECIMALS), round(float(lat), DECIMALS)
 
 
 def _box_corners(box: np.ndarray) -> np.ndarray:

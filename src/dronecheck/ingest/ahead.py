@@ -37,20 +37,22 @@ class Loaded:
     video_done: tuple[str, int] | None = None  # (sha256, frames) of the video whose frames all came before
 
 
-def load_photo(path: Path) -> Loaded:
+def load_photo(path: Path, sha256: str | None = None) -> Loaded:
+    """The photo read and decoded, or why it could not be; `sha256` when the caller hashed it already."""
     try:
-        frame = read_frame(path)
+        frame = read_frame(path, sha256)
         return Loaded(path, frame, load_pixels(frame))
     except BadInputError as exc:
         return Loaded(path, failed=exc.reason)
 
 
-def read_ahead(paths: Iterable[Path], depth: int) -> Iterator[Loaded]:
-    """Photos read and decoded in two worker threads, at most `depth` ahead of the consumer, in order."""
+def read_ahead(photos: Iterable[tuple[Path, str | None]], depth: int) -> Iterator[Loaded]:
+    """Photos (path, sha256 or None) read and decoded in two worker threads, at most `depth` ahead of the
+    consumer, in order."""
     window: deque[Future[Loaded]] = deque()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="read") as pool:
-        for path in paths:
-            window.append(pool.submit(load_photo, path))
+        for path, sha256 in photos:
+            window.append(pool.submit(load_photo, path, sha256))
             if len(window) >= max(1, depth):
                 yield window.popleft().result()
         while window:

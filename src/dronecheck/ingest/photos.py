@@ -14,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 from dronecheck.errors import BadInputError
 from dronecheck.ingest.cameras import focal_px
 from dronecheck.ingest.exif import Exif, read_exif
+from dronecheck.ingest.position import gps_problem
 from dronecheck.ingest.xmp import dji_fields
 from dronecheck.types import Camera, Frame, Pose
 
@@ -73,11 +74,8 @@ def _pose(exif: Exif, xmp: dict[str, float], notes: list[str]) -> Pose:
     if lat is None or lon is None:
         notes.append("no GPS position in EXIF")
         lat = lon = None
-    elif lat == 0 and lon == 0:
-        notes.append("GPS position is 0,0 (no satellite fix)")
-        lat = lon = None
-    elif abs(lat) > 90 or abs(lon) > 180:
-        notes.append(f"GPS position {lat},{lon} is out of range")
+    elif problem := gps_problem(lat, lon):
+        notes.append(f"photo {problem} in EXIF ({lat}, {lon})")
         lat = lon = None
     if not xmp:
         notes.append("no DJI XMP: no gimbal angles or relative altitude")
@@ -104,8 +102,11 @@ def _camera(exif: Exif, xmp: dict[str, float], width: int, height: int, notes: l
                   sensor_height_mm=focal.sensor_height_mm, focal_source=focal.source)
 
 
-def read_frame(path: Path) -> Frame:
+def read_frame(path: Path, sha256: str | None = None) -> Frame:
     """Read a photo's metadata (EXIF, DJI XMP) into a Frame without decoding its pixels.
+
+    `sha256` is the file's, when the caller has hashed it already (the scan does, to know
+    whether the photo is new); else it is hashed here.
 
     Raises BadInputError for a file that cannot be read, is empty or is not an image. Broken
     EXIF or XMP does not raise: the Frame's notes say what could not be read.
@@ -125,8 +126,8 @@ def read_frame(path: Path) -> Frame:
     elif not exif.time_from_original:
         notes.append("capture time from the EXIF DateTime (no DateTimeOriginal)")
     camera = _camera(exif, xmp, *image.size, notes)
-    return Frame(path=path, sha256=hashlib.sha256(data).hexdigest(), camera=camera, pose=_pose(exif, xmp, notes),
-                 time=exif.time, notes=tuple(notes))
+    return Frame(path=path, sha256=sha256 or hashlib.sha256(data).hexdigest(), camera=camera,
+                 pose=_pose(exif, xmp, notes), time=exif.time, notes=tuple(notes))
 
 
 def _to_rgb(image: Image.Image) -> np.ndarray:

@@ -37,6 +37,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from dronecheck.errors import BadInputError
+from dronecheck.ingest.position import gps_problem
 
 TIMECODE = re.compile(r"(\d+):(\d\d):(\d\d)[,.](\d{1,3})\s*-->\s*(\d+):(\d\d):(\d\d)[,.](\d{1,3})")
 DATE = re.compile(r"(\d{4})[-.](\d{1,2})[-.](\d{1,2})\s+(\d{1,2}):(\d\d):(\d\d)(?:[.,](\d{1,3})(?:,(\d{3}))?)?")
@@ -221,12 +222,9 @@ def _sample(raw: dict[str, str], span: tuple[float, float] | None) -> TelemetryS
         return "without a cue time"
     low = {k.lower(): v for k, v in reversed(raw.items())}  # the first of a repeated key wins
     lat, lon = _position(low)
-    if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
-        return "without a GPS position"
-    if lat == 0 and lon == 0:
-        return "at position 0,0 (no satellite fix)"
-    if abs(lat) > 90 or abs(lon) > 180:
-        return "with a position out of range"
+    problem = gps_problem(lat, lon)
+    if problem:
+        return problem
     yaw, pitch, roll = _gimbal(low)
     return TelemetrySample(
         offset_s=span[0], end_s=span[1], lat=lat, lon=lon, time=parse_date(raw.get("date", "")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -156,14 +156,3 @@ def read_video(path: Path, *, fps: float = 1.0, hfov_deg: float | None = None,
     digest = sha256 or video_file_sha256(path)
     return ((_frame(path, digest, index, index / video_fps, pixels.shape, telemetry, hfov_deg), pixels)
             for index, pixels in _sampled(path, video_fps, fps))
-
-
-def sequence_order(frames: Iterable[Frame]) -> list[Frame]:
-    """Frames in time order (a photo series, or frames of several videos); untimed frames last.
-
-    Times with and without a UTC offset are compared by their clock reading, the drone's
-    local time. Ties and untimed frames keep name order.
-    """
-    frames = sorted(frames, key=lambda f: (str(f.path), f.frame_index or 0))
-    timed = [f for f in frames if f.time is not None]
-    return sorted(timed, key=lambda f: f.time.replace(tzinfo=None)) + [f for f in frames if f.time is None]

@@ -2,18 +2,21 @@
 
 WGS84 lon/lat, no `crs` member, exterior rings counter-clockwise, at most 7 decimals.
 `findings.geojson` holds one Point per finding (null geometry when it could not be placed);
-`footprints.geojson` holds the ground footprint of each box as a Polygon, with the same ids.
+`footprints.geojson` holds the ground footprint of each box as a Polygon, with the same ids;
+`tracks.geojson` a LineString per track and a Point per sighting; `violations.geojson` the
+evidence of each suspected violation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dronecheck.geo.crs import lonlat_to_rd
+from dronecheck.analyse.motion import Track
+from dronecheck.analyse.rules import SUSPECTED, Violation
+from dronecheck.geo.crs import DECIMALS, lonlat_to_rd
 from dronecheck.types import Finding
-
-DECIMALS = 7
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,13 @@ def _lonlat(p: tuple[float, float]) -> list[float]:
     return [round(p[0], DECIMALS), round(p[1], DECIMALS)]
 
 
+def _line(points: Sequence[tuple[float, float]]) -> dict[str, Any]:
+    """A LineString through `points` (lon, lat), or a Point when there is one."""
+    coords = [_lonlat(p) for p in points]
+    return {"type": "LineString", "coordinates": coords} if len(coords) > 1 else \
+        {"type": "Point", "coordinates": coords[0]}
+
+
 def findings_collection(findings: list[Finding], ctx: RunContext, crops: dict[str, str]) -> dict[str, Any]:
     features = [{
         "type": "Feature",
@@ -88,3 +98,62 @@ def footprints_collection(findings: list[Finding], ctx: RunContext) -> dict[str,
                        "width_m": _round(f.width_m), "length_m": _round(f.length_m)},
     } for f in findings if f.footprint]
     return {"type": "FeatureCollection", "features": features}
+
+
+def track_feature(track: Track) -> dict[str, Any]:
+    """The track as one GeoJSON Feature: a LineString through its observations (a Point when there is one)."""
+    geometry = _line([(o.lon, o.lat) for o in track.observations])
+    return {"type": "Feature", "id": track.id, "geometry": geometry, "properties": {
+        "track_id": track.id,
+        "class": track.class_name,
+        "start": track.start.isoformat(),
+        "end": track.end.isoformat(),
+        "duration_s": round(track.duration_s, 1),
+        "times": [o.time.isoformat() for o in track.observations],
+        "speeds_kn": [_round(m.speed_kn, 2) for m in track.motion],
+        "courses_deg": [_round(m.course_deg, 1) for m in track.motion],
+        "n_obs": [m.n_obs for m in track.motion],
+        "mean_speed_kn": _round(track.mean_speed_kn, 2),
+        "n_observations": len(track.observations),
+        "finding_ids": [o.finding_id for o in track.observations],
+    }}
+
+
+def observation_features(track: Track) -> list[dict[str, Any]]:
+    """One GeoJSON Point Feature per observation of `track`, with the motion there."""
+    return [{"type": "Feature", "id": f"{track.id}/{i}",
+             "geometry": {"type": "Point", "coordinates": _lonlat((o.lon, o.lat))},
+             "properties": {"track_id": track.id, "class": track.class_name, "time": o.time.isoformat(),
+                            "finding_id": o.finding_id, "speed_kn": _round(m.speed_kn, 2),
+                            "course_deg": _round(m.course_deg, 1), "n_obs": m.n_obs}}
+            for i, (o, m) in enumerate(zip(track.observations, track.motion, strict=True))]
+
+
+def tracks_collection(tracks: Sequence[Track], points: bool = True) -> dict[str, Any]:
+    """A FeatureCollection (RFC 7946) of the tracks' lines, then, with `points`, their observations."""
+    features = [track_feature(t) for t in tracks]
+    if points:
+        features += [p for t in tracks for p in observation_features(t)]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def violation_feature(v: Violation) -> dict[str, Any]:
+    """One GeoJSON Feature: the evidence as a LineString (a Point when it is one sighting)."""
+    return {"type": "Feature", "id": v.id, "geometry": _line(v.path), "properties": {
+        "id": v.id,
+        "kind": v.kind,
+        "status": SUSPECTED,
+        "rule": v.rule.params(),
+        "zone": v.zone,
+        "class": v.class_name,
+        "track_id": v.track_id,
+        "start": v.start.isoformat() if v.start else None,
+        "end": v.end.isoformat() if v.end else None,
+        **v.values,
+        "finding_ids": list(v.finding_ids),
+    }}
+
+
+def violations_collection(violations: Sequence[Violation]) -> dict[str, Any]:
+    """A FeatureCollection (RFC 7946) of `violations`."""
+    return {"type": "FeatureCollection", "features": [violation_feature(v) for v in violations]}

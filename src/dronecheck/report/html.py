@@ -6,17 +6,16 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dronecheck import __version__, card, rules
+from dronecheck import __version__
+from dronecheck.analyse.rules import SUSPECTED
+from dronecheck.analyse.zones import Zone
 from dronecheck.report import planview
 from dronecheck.report.files import write_atomic
-from dronecheck.zones import Zone
-
-if TYPE_CHECKING:
-    from dronecheck.pipeline import RunResult
+from dronecheck.run import RunResult
 
 EVIDENCE_CROPS = 6
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324"]
@@ -54,8 +53,8 @@ def _plan(run: RunResult, colours: dict[str, str]) -> dict[str, Any] | None:
         "tracks": [{"id": t.id, "line": _points(view, ((o.lon, o.lat) for o in t.observations)),
                     "end": view.xy(t.observations[-1].lon, t.observations[-1].lat)}
                    for t in run.analysis.tracks],
-        "violations": [{"id": f"violation-{i}", "line": _points(view, v.path), "kind": v.kind}
-                       for i, v in enumerate(run.analysis.violations, 1)],
+        "violations": [{"id": v.id, "line": _points(view, v.path), "kind": v.kind}
+                       for v in run.analysis.violations],
     }
 
 
@@ -63,30 +62,31 @@ def _evidence(run: RunResult) -> list[dict[str, Any]]:
     """Each violation with the findings that show it: at most EVIDENCE_CROPS, spread over its time."""
     by_id = {f.id: f for f in run.findings}
     out = []
-    for i, v in enumerate(run.analysis.violations, 1):
+    for v in run.analysis.violations:
         ids = list(v.finding_ids)
         step = max(1, -(-len(ids) // EVIDENCE_CROPS))
         shown = ids[::step][:EVIDENCE_CROPS - 1] + ([ids[-1]] if len(ids) > 1 else [])
-        out.append({"id": f"violation-{i}", "v": v, "rule": v.rule.params(),
+        out.append({"id": v.id, "v": v, "rule": v.rule.params(),
                     "evidence": [by_id[fid] for fid in dict.fromkeys(shown) if fid in by_id]})
     return out
 
 
-def context(run: RunResult) -> dict[str, Any]:
+def context(run: RunResult, card: dict[str, Any]) -> dict[str, Any]:
+    """What the template shows: the run, and the model card of the weights that ran (empty without one)."""
     model = run.model
     assert model is not None
     classes = sorted({f.class_name for f in run.findings})
     colours = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(classes)}
     unplaced = Counter(f.frame.name for f in run.findings if f.point is None)
     return {
-        "run": run, "version": __version__, "detector": model, "card": card.read(model.weights),
+        "run": run, "version": __version__, "detector": model, "card": card,
         "counts": run.counts, "colours": colours, "plan": _plan(run, colours),
         "findings": sorted(run.findings, key=lambda f: (f.frame.name, -f.score)),
         "unplaced": [{"image": name, "n": n, "why": next(f.note for f in run.findings
                                                          if f.frame.name == name and f.point is None)}
                      for name, n in sorted(unplaced.items())],
         "frames_with_notes": [f for f in run.frames if f.notes],
-        "tracks": run.analysis.tracks, "violations": _evidence(run), "rules_status": rules.STATUS,
+        "tracks": run.analysis.tracks, "violations": _evidence(run), "rules_status": SUSPECTED,
         "seconds": round(sum(run.timings.values()), 2),
     }
 
@@ -103,9 +103,9 @@ def when(moment: datetime | None) -> str:
     return f"{text}.{moment.microsecond // 100_000}" if moment.microsecond else text
 
 
-def write_report(run: RunResult, path: Path) -> None:
+def write_report(run: RunResult, card: dict[str, Any], path: Path) -> None:
     env = Environment(loader=PackageLoader("dronecheck", "report/templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     env.filters["when"] = when
-    html = env.get_template("report.html.j2").render(**context(run))
+    html = env.get_template("report.html.j2").render(**context(run, card))
     write_atomic(path, html.encode())

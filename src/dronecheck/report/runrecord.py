@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import platform
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from dronecheck.pipeline import RunResult
+from dronecheck.run import RunResult
 
 
-def record(run: RunResult, version: str) -> dict[str, Any]:
+def record(run: RunResult, version: str, tile_sizes: Sequence[int]) -> dict[str, Any]:
+    """The record of a scan; `tile_sizes` says how each of `run.frames` went to the model (0: whole)."""
     options, detector = run.options, run.model
     assert options is not None and detector is not None and run.finished is not None
     scanned = max(1, len(run.frames))
@@ -24,10 +25,7 @@ def record(run: RunResult, version: str) -> dict[str, Any]:
         "finished": run.finished.isoformat(),
         "seconds": round((run.finished - run.started).total_seconds(), 3),
         "command": sys.argv,
-        "arguments": {"path": str(options.path), "out": str(options.out), "profile": options.profile.name,
-                      "device": options.device, "conf": options.conf, "iou": options.iou, "batch": options.batch,
-                      "ledger": str(options.ledger_path), "fps": options.fps, "hfov_deg": options.hfov_deg,
-                      "zones": str(options.zones) if options.zones else None},
+        "arguments": options.to_dict(),
         "profile": {"name": options.profile.name, "source": options.profile.source,
                     "conf": detector.conf, "iou": detector.iou, "imgsz": detector.imgsz,
                     "tile_size": detector.tile_size, "tile_overlap": detector.tile_overlap,
@@ -43,7 +41,7 @@ def record(run: RunResult, version: str) -> dict[str, Any]:
         "skipped": [asdict(s) for s in run.skipped],
         "ignored": run.ignored,
         "frames": [{"image": f.name, "sha256": f.sha256, "time": f.time.isoformat() if f.time else None,
-                    "lat": f.pose.lat, "lon": f.pose.lon, "tile_size": options.profile.tile_size_of(f),
-                    "notes": list(f.notes)} for f in run.frames],
+                    "lat": f.pose.lat, "lon": f.pose.lon, "tile_size": size, "notes": list(f.notes)}
+                   for f, size in zip(run.frames, tile_sizes, strict=True)],
         "exit_code": run.exit_code,
     }

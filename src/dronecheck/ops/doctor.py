@@ -7,8 +7,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 from dronecheck import __version__
-from dronecheck.detect import runtime
-from dronecheck.profile import weights_dirs
+from dronecheck.detect import runtime, yolo
+from dronecheck.profiles import weights_dirs
 
 PACKAGES = ("ultralytics", "torch", "torchvision", "numpy", "pillow", "pyproj", "jinja2", "typer", "onnxruntime")
 
@@ -21,17 +21,9 @@ def _version(name: str) -> str:
 
 
 def facts() -> list[tuple[str, str]]:
-    import torch
-
     rows = [("dronecheck", __version__), ("python", sys.version.split()[0]), ("platform", platform.platform())]
     rows += [(name, _version(name)) for name in PACKAGES]
-    rows.append(("torch threads", str(runtime.threads())))
-    cuda = torch.cuda.is_available()
-    rows.append(("CUDA", f"yes: {torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda})" if cuda
-                 else f"no (torch built for CUDA {torch.version.cuda})" if torch.version.cuda else "no"))
-    rows.append(("MPS", "yes" if torch.backends.mps.is_available() else "no"))
-    rows.append(("device for --device auto", "cuda" if cuda else "mps" if torch.backends.mps.is_available()
-                 else "cpu"))
+    rows += yolo.device_facts()
     rows.append(("Ultralytics config", str(runtime.config_dir())))
     for folder in weights_dirs():
         found = sorted(p.name for p in folder.glob("*.pt")) if folder.is_dir() else []

@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from dronecheck.errors import DronecheckError
+from dronecheck.errors import ConfigError
 
 
 def command(config: Path) -> list[str]:
@@ -26,9 +26,9 @@ def _hour_minute(at: str) -> tuple[int, int]:
     try:
         hour, minute = (int(part) for part in at.split(":"))
     except ValueError:
-        raise DronecheckError(f"--at {at!r}: expected a time of day as HH:MM, e.g. 02:30") from None
+        raise ConfigError(f"--at {at!r}: expected a time of day as HH:MM, e.g. 02:30") from None
     if not (0 <= hour < 24 and 0 <= minute < 60):
-        raise DronecheckError(f"--at {at!r}: expected a time of day as HH:MM, e.g. 02:30")
+        raise ConfigError(f"--at {at!r}: expected a time of day as HH:MM, e.g. 02:30")
     return hour, minute
 
 

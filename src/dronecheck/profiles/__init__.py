@@ -1,7 +1,7 @@
-"""Inspection profiles: which weights, classes and thresholds a scan uses.
+"""Inspection profiles: which weights, classes, thresholds, tiling and rules a scan uses.
 
-A profile is a small TOML file. Built-in ones live in `dronecheck/profiles/`; a user can
-pass the path of their own file instead of a name.
+A profile is a small TOML file. The built-in ones are the .toml files in this folder; a
+user can pass the path of their own file instead of a name.
 """
 
 from __future__ import annotations
@@ -12,16 +12,10 @@ from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 
-from dronecheck.detect.tiling import tile_size_for
+from dronecheck.analyse.rules import Rule, parse_rules
 from dronecheck.errors import ProfileError
-from dronecheck.geo.georef import centre_gsd
-from dronecheck.rules import Rule, parse_rules
-from dronecheck.types import Frame
 
-PROJECT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights"
-# An object this many pixels long at the model's input is still found: YOLO's finest grid
-# is 8 pixels, and objects of two cells and more are what it is trained to see.
-MIN_OBJECT_MODEL_PX = 16
+PROJECT_WEIGHTS = Path(__file__).resolve().parents[3] / "weights"
 
 
 @dataclass(frozen=True)
@@ -36,34 +30,16 @@ class Profile:
     tile_size: int = 0  # 0: photos go to the model whole; else tiles of this many pixels
     tile_overlap: float = 0.2  # fraction of a tile shared with its neighbour
     target_gsd_cm: float | None = None  # ground cm per pixel the model was trained at: tile size per photo
+    # (see pipeline.tiles.tile_size_of for how these decide the tiling of each photo)
     full_pass: bool = False  # tiled photos also go to the model whole, and those boxes are merged in
     min_object_m: float | None = None  # smallest object looked for: a photo where it stays big enough goes whole
     track: bool = False  # link detections across the frames of a video or photo sequence into tracks
     rules: tuple[Rule, ...] = ()  # [[rules]]: when tracks and findings inside zones are suspected violations
     source: str = ""  # the file the profile came from
 
-    def tile_size_of(self, frame: Frame) -> int:
-        """How `frame` goes to the model: whole (0), or cut into tiles of this many pixels.
-
-        Whole when the smallest object (`min_object_m`) stays MIN_OBJECT_MODEL_PX long once the
-        photo is shrunk to `imgsz`; tiles that give the model `target_gsd_cm` when the profile
-        names one; else `tile_size`. Both need the photo's ground resolution (height, focal
-        length, gimbal angles); without it `tile_size` holds.
-        """
-        gsd = centre_gsd(frame)
-        if gsd is None:
-            return self.tile_size
-        if self.min_object_m:
-            shrink = min(1.0, self.imgsz / max(frame.camera.width, frame.camera.height))
-            if self.min_object_m / gsd * shrink >= MIN_OBJECT_MODEL_PX:
-                return 0
-        if self.target_gsd_cm:
-            return tile_size_for(gsd, self.target_gsd_cm, self.imgsz)
-        return self.tile_size
-
 
 def builtin_names() -> list[str]:
-    files = resources.files("dronecheck") / "profiles"
+    files = resources.files("dronecheck.profiles")
     return sorted(p.name.removesuffix(".toml") for p in files.iterdir() if p.name.endswith(".toml"))
 
 
@@ -99,7 +75,7 @@ def load_profile(name_or_path: str, weights: Path | None = None, *, require_weig
             raise ProfileError(f"profile file not found: {path}")
         text, source, base = path.read_text(), str(path), path.parent
     elif name_or_path in builtin_names():
-        text = (resources.files("dronecheck") / "profiles" / f"{name_or_path}.toml").read_text()
+        text = (resources.files("dronecheck.profiles") / f"{name_or_path}.toml").read_text()
         source, base = f"built-in:{name_or_path}", None
     else:
         raise ProfileError(f"unknown profile {name_or_path!r}: expected one of {', '.join(builtin_names())} "

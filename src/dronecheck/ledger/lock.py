@@ -20,13 +20,9 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from dronecheck.errors import DronecheckError
+from dronecheck.errors import LockedError
 
 log = logging.getLogger("dronecheck")
-
-
-class LockedError(DronecheckError):
-    """Another scan holds the ledger."""
 
 
 def holder(note: Path) -> dict[str, object]:

@@ -1,13 +1,5 @@
-"""Tracks: detections linked across frames, then their motion on the ground.
-
-Two steps, kept apart:
-
-* `Tracker` gives each detection of a frame sequence a track id. It is a thin adapter
-  over Ultralytics' ByteTrack with its default `bytetrack.yaml` settings (pixel boxes
-  only; it knows nothing of GPS). Ultralytics is imported when a `Tracker` is made,
-  after `detect.runtime.prepare()`, never at import of this module.
-* `build_tracks` groups georeferenced findings by track id and estimates speed over
-  ground and course for every observation (`motion`), in a local east/north frame.
+"""Tracks on the ground: findings grouped by the track ids the tracker gave them
+(`detect.tracker`), with speed over ground and course at every observation.
 
 Speed and course come from a least-squares straight-line fit of east and north against
 time over a sliding window of observations (see `window_size`). Local ENU rather than RD
@@ -22,13 +14,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 
-from dronecheck.errors import ModelError
 from dronecheck.geo.crs import lonlat_to_enu
-from dronecheck.types import Detections, Finding
+from dronecheck.types import Finding
 
 KNOT_M_S = 1852.0 / 3600.0
 # Observations behind each speed/course value, a window centred on the observation: at least
@@ -42,54 +32,6 @@ MIN_COURSE_SPEED_KN = 0.5
 # Methods that place a finding at the object itself; "camera-position" is where the
 # drone was, not where the object is, so it cannot show how the object moved.
 GROUND_METHODS = ("nadir", "oblique-flat-ground")
-DECIMALS = 7
-
-
-class Tracker:
-    """ByteTrack over the frames of one sequence (a video, or photos shot one after another).
-
-    Make one per sequence and feed its frames in order, empty ones included, so that lost
-    tracks age. Ids start at 1 for each tracker. Matching is on box overlap in pixels, so
-    the frames must overlap: consecutive video frames, or photos taken a second or two
-    apart from a hovering drone.
-    """
-
-    def __init__(self) -> None:
-        from dronecheck.detect import runtime
-
-        runtime.prepare()
-        try:
-            from ultralytics.trackers.byte_tracker import BYTETracker
-        except ImportError as exc:  # its matching step needs `lap`, which it would try to pip-install
-            raise ModelError(f"tracking needs the 'lap' package ({exc}); install it with: pip install 'lap>=0.5.12'") \
-                from exc
-        from ultralytics.engine.results import Boxes
-        from ultralytics.utils import ROOT, YAML, IterableSimpleNamespace
-
-        self._boxes = Boxes
-        args = IterableSimpleNamespace(**YAML.load(ROOT / "cfg" / "trackers" / "bytetrack.yaml"))
-        self._tracker = BYTETracker(args)
-
-    def update(self, detections: Detections) -> np.ndarray:
-        """Track ids (int64, one per detection) for the next frame; -1 where there is none.
-
-        A detection gets no id when its score is below ByteTrack's thresholds, or when it
-        starts a track after the first frame: ByteTrack confirms a new track only on its
-        second matched frame.
-
-        >>> t = Tracker()
-        >>> t.update(Detections([[10, 10, 50, 40]], [0.9], [0])).tolist()
-        [1]
-        >>> t.update(Detections([[12, 10, 52, 40]], [0.9], [0])).tolist()
-        [1]
-        """
-        data = np.column_stack([detections.xyxy, detections.confidence, detections.class_id]).astype(np.float32)
-        # orig_shape only serves Boxes' normalised coordinates, which ByteTrack does not read
-        out = self._tracker.update(self._boxes(data, orig_shape=(1, 1)))
-        ids = np.full(len(detections), -1, dtype=np.int64)
-        for row in out:  # [x1, y1, x2, y2, track_id, score, cls, idx]
-            ids[int(row[7])] = int(row[4])
-        return ids
 
 
 @dataclass(frozen=True)
@@ -229,49 +171,3 @@ def observation(finding: Finding) -> Observation | None:
     if finding.point is None or finding.frame.time is None or finding.method not in GROUND_METHODS:
         return None
     return Observation(finding.frame.time, finding.point[0], finding.point[1], finding.id)
-
-
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def _position(o: Observation) -> list[float]:
-    return [round(o.lon, DECIMALS), round(o.lat, DECIMALS)]
-
-
-def track_feature(track: Track) -> dict[str, Any]:
-    """The track as one GeoJSON Feature: a LineString through its observations (a Point when there is one)."""
-    coords = [_position(o) for o in track.observations]
-    geometry = {"type": "LineString", "coordinates": coords} if len(coords) > 1 else \
-        {"type": "Point", "coordinates": coords[0]}
-    return {"type": "Feature", "id": track.id, "geometry": geometry, "properties": {
-        "track_id": track.id,
-        "class": track.class_name,
-        "start": track.start.isoformat(),
-        "end": track.end.isoformat(),
-        "duration_s": round(track.duration_s, 1),
-        "times": [o.time.isoformat() for o in track.observations],
-        "speeds_kn": [_round(m.speed_kn, 2) for m in track.motion],
-        "courses_deg": [_round(m.course_deg, 1) for m in track.motion],
-        "n_obs": [m.n_obs for m in track.motion],
-        "mean_speed_kn": _round(track.mean_speed_kn, 2),
-        "n_observations": len(track.observations),
-        "finding_ids": [o.finding_id for o in track.observations],
-    }}
-
-
-def observation_features(track: Track) -> list[dict[str, Any]]:
-    """One GeoJSON Point Feature per observation of `track`, with the motion there."""
-    return [{"type": "Feature", "id": f"{track.id}/{i}", "geometry": {"type": "Point", "coordinates": _position(o)},
-             "properties": {"track_id": track.id, "class": track.class_name, "time": o.time.isoformat(),
-                            "finding_id": o.finding_id, "speed_kn": _round(m.speed_kn, 2),
-                            "course_deg": _round(m.course_deg, 1), "n_obs": m.n_obs}}
-            for i, (o, m) in enumerate(zip(track.observations, track.motion, strict=True))]
-
-
-def tracks_collection(tracks: Sequence[Track], points: bool = True) -> dict[str, Any]:
-    """A FeatureCollection (RFC 7946) of the tracks' lines, then, with `points`, their observations."""
-    features = [track_feature(t) for t in tracks]
-    if points:
-        features += [p for t in tracks for p in observation_features(t)]
-    return {"type": "FeatureCollection", "features": features}

@@ -7,16 +7,31 @@ rules and the zones file as they were when it ran (the zones file must still be 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dronecheck.analyse import Plan, analyse
-from dronecheck.errors import DronecheckError
-from dronecheck.ledger import Ledger, RunRow
-from dronecheck.pipeline import ModelInfo, RunResult, Skipped, write_outputs
+from dronecheck.analyse.plan import Plan, analyse
+from dronecheck.errors import DronecheckError, LedgerError
+from dronecheck.ledger.sqlite import Ledger, RunRow
+from dronecheck.pipeline.outputs import write_outputs
 from dronecheck.report.geojson import RunContext, findings_collection
+from dronecheck.run import RunResult
+from dronecheck.types import ModelInfo, Skipped
+
+
+@contextmanager
+def open_ledgers(paths: Sequence[Path]) -> Iterator[list[Ledger]]:
+    """The ledgers at `paths` that exist, closed at the end; LedgerError when none does."""
+    found = [p for p in paths if p.is_file()]
+    if not found:
+        looked = ", ".join(str(p) for p in paths)
+        raise LedgerError(f"no ledger found (looked for {looked}); scan something first")
+    with ExitStack() as stack:
+        yield [stack.enter_context(Ledger(p)) for p in found]
 
 
 def rebuild(ledger: Ledger, run_id: str, zones: Path | None = None) -> RunResult:

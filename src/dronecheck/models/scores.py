@@ -1,4 +1,5 @@
-"""Score weights on a YOLO data set: precision, recall, mAP50 and mAP50-95 per class."""
+"""How well weights find what they should on a YOLO data set: precision, recall, mAP50 and mAP50-95 per
+class, scored by Ultralytics' own validator (`validate`) or the way `scan` sees photos (`score_as_scan`)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from PIL import Image
 
 from dronecheck.detect import runtime, yolo
 from dronecheck.hashing import file_sha256
-from dronecheck.profile import Profile
+from dronecheck.profiles import Profile
 from dronecheck.types import Detections
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"}
 
 
-def evaluate(weights: Path, data: Path, *, split: str = "test", imgsz: int = 640, device: str | None = None,
+def validate(weights: Path, data: Path, *, split: str = "test", imgsz: int = 640, device: str | None = None,
              conf: float = 0.001, iou: float = 0.6, batch: int = 8) -> dict[str, Any]:
     """Validate with Ultralytics on `split` of `data`; one row per class plus an "all" row.
 
@@ -71,7 +72,7 @@ def score(pairs: list[tuple[np.ndarray, Detections]], class_names: tuple[str, ..
     """Precision, recall, mAP50 and mAP50-95 per class, from (truth, detections) per image.
 
     `truth` rows are (class, x0, y0, x1, y1) in pixels. Matching and average precision are
-    Ultralytics' own (`match_predictions`, `ap_per_class`), so figures compare with `evaluate`.
+    Ultralytics' own (`match_predictions`, `ap_per_class`), so figures compare with `validate`.
     """
     import torch
     from ultralytics.engine.validator import BaseValidator
@@ -100,7 +101,7 @@ def score(pairs: list[tuple[np.ndarray, Detections]], class_names: tuple[str, ..
                    for i, c in enumerate(classes)]
 
 
-def evaluate_as_scan(profile: Profile, data: Path, *, split: str = "test", device: str | None = None,
+def score_as_scan(profile: Profile, data: Path, *, split: str = "test", device: str | None = None,
                      batch: int = 4) -> dict[str, Any]:
     """Score the profile's model the way `scan` sees photos: whole photos at the profile's image
     size, or tiled as the profile says, with the same merging.

@@ -9,7 +9,7 @@ A profile lists its rules as TOML ``[[rules]]`` tables, e.g.::
     max_speed_kn = 5
     min_duration_s = 60
 
-`parse_rules` checks them when the profile loads; `evaluate` applies them to the tracks and
+`parse_rules` checks them when the profile loads; `find_violations` applies them to the tracks and
 findings of a scan and the zones of a zones file (see `zones`). The kinds:
 
 * ``trawling_in_closed_area``: a track inside a zone of `zone_kind` at a speed between
@@ -28,18 +28,18 @@ ever *suspected*: an inspector confirms it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from dronecheck.analyse.motion import GROUND_METHODS, Motion, Track
+from dronecheck.analyse.zones import Zone
 from dronecheck.errors import ProfileError
-from dronecheck.track import DECIMALS, GROUND_METHODS, Motion, Track
 from dronecheck.types import Finding
-from dronecheck.zones import Zone
 
-STATUS = "suspected — to be confirmed by an inspector"
+SUSPECTED = "suspected — to be confirmed by an inspector"
 # Per kind: the keys it requires and the optional keys it accepts (besides "kind").
 KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "trawling_in_closed_area": (frozenset({"zone_kind", "min_speed_kn", "max_speed_kn"}),
@@ -97,6 +97,7 @@ class Violation:
     finding_ids: tuple[str, ...]
     path: tuple[tuple[float, float], ...]  # (lon, lat) of the evidence, in time order
     values: dict[str, Any] = field(default_factory=dict, compare=False)  # measured: speeds, duration, counts
+    id: str = ""  # violation-1, violation-2, ... in time order within a run (given by `find_violations`)
 
 
 def parse_rules(raw: list[dict], source: str, class_names: Sequence[str] | None = None) -> list[Rule]:
@@ -173,9 +174,9 @@ def unmatched_rules(rules: Iterable[Rule], zones: Sequence[Zone]) -> list[Rule]:
 Condition = Callable[[Track], np.ndarray]
 
 
-def evaluate(rules: Iterable[Rule], zones: Sequence[Zone], tracks: Sequence[Track],
-             findings: Sequence[Finding] = ()) -> list[Violation]:
-    """Every suspected violation of `rules`, ordered by start time.
+def find_violations(rules: Iterable[Rule], zones: Sequence[Zone], tracks: Sequence[Track],
+                    findings: Sequence[Finding] = ()) -> list[Violation]:
+    """Every suspected violation of `rules`, ordered by start time, with ids violation-1, violation-2, ...
 
     Track rules look at `tracks`. `gear_in_closed_area` looks at tracks of its classes and
     also at `findings` of those classes that are in no track (gear seen once), each alone.
@@ -192,7 +193,8 @@ def evaluate(rules: Iterable[Rule], zones: Sequence[Zone], tracks: Sequence[Trac
                                                                                                   condition)]
             if rule.kind == "gear_in_closed_area":
                 out += _finding_violations(rule, zone, loose)
-    return sorted(out, key=lambda v: (v.start is None, v.start.timestamp() if v.start else 0.0, v.kind, v.zone))
+    ordered = sorted(out, key=lambda v: (v.start is None, v.start.timestamp() if v.start else 0.0, v.kind, v.zone))
+    return [replace(v, id=f"violation-{i}") for i, v in enumerate(ordered, 1)]
 
 
 def _anywhere(track: Track) -> np.ndarray:
@@ -284,29 +286,3 @@ def _zone_values(rule: Rule, zone: Zone, start: datetime, end: datetime) -> dict
         return {"allowed_hours": str(zone.allowed_hours), "timezone": zone.timezone.key,
                 "local_start": zone.local_time(start).isoformat(), "local_end": zone.local_time(end).isoformat()}
     return {}
-
-
-def violation_feature(v: Violation, feature_id: str) -> dict[str, Any]:
-    """One GeoJSON Feature: the evidence as a LineString (a Point when it is one sighting)."""
-    coords = [[round(lon, DECIMALS), round(lat, DECIMALS)] for lon, lat in v.path]
-    geometry = {"type": "LineString", "coordinates": coords} if len(coords) > 1 else \
-        {"type": "Point", "coordinates": coords[0]}
-    return {"type": "Feature", "id": feature_id, "geometry": geometry, "properties": {
-        "id": feature_id,
-        "kind": v.kind,
-        "status": STATUS,
-        "rule": v.rule.params(),
-        "zone": v.zone,
-        "class": v.class_name,
-        "track_id": v.track_id,
-        "start": v.start.isoformat() if v.start else None,
-        "end": v.end.isoformat() if v.end else None,
-        **v.values,
-        "finding_ids": list(v.finding_ids),
-    }}
-
-
-def violations_collection(violations: Sequence[Violation]) -> dict[str, Any]:
-    """A FeatureCollection (RFC 7946) of `violations`, with ids violation-1, violation-2, ... in their order."""
-    return {"type": "FeatureCollection",
-            "features": [violation_feature(v, f"violation-{i}") for i, v in enumerate(violations, 1)]}

@@ -6,6 +6,9 @@ committed to the ledger at once; a run killed at any moment is taken up again by
 scan of the same folder with the same settings, under the same run id. Tracks and rule
 violations are worked out at the end from what the ledger holds, so a resumed run gets
 them whole.
+
+A scan has three steps: `_prepare` (what to do, and under which run), `_detect_all` (batch
+by batch into the ledger) and `_finish` (analyse, write, close the run in the ledger).
 """
 
 from __future__ import annotations
@@ -15,10 +18,9 @@ import json
 import logging
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -26,158 +28,35 @@ from typing import TypeVar
 
 import numpy as np
 
-from dronecheck import __version__
-from dronecheck.analyse import Analysis, Plan, analyse
+from dronecheck.analyse.plan import analyse
+from dronecheck.analyse.zones import Zone
 from dronecheck.detect import yolo
-from dronecheck.detect.tiling import tile_windows
 from dronecheck.errors import ModelError
 from dronecheck.geo.georef import georeference
 from dronecheck.hashing import file_sha256
 from dronecheck.ingest import discover
 from dronecheck.ingest.ahead import Loaded, prefetched, read_ahead, video_frames
 from dronecheck.ingest.video import sampled_count
-from dronecheck.ledger import Ledger, RunRow
-from dronecheck.lock import ledger_lock
-from dronecheck.profile import Profile
-from dronecheck.report import html, runrecord
+from dronecheck.ledger.lock import ledger_lock
+from dronecheck.ledger.sqlite import Ledger, RunRow
+from dronecheck.pipeline.outputs import write_outputs
+from dronecheck.pipeline.tiles import batches, model_inputs, tile_size_of
+from dronecheck.profiles import Profile
 from dronecheck.report.crops import write_crop
-from dronecheck.report.files import write_json
-from dronecheck.report.geojson import RunContext, findings_collection, footprints_collection
-from dronecheck.rules import violations_collection
-from dronecheck.track import tracks_collection
-from dronecheck.types import Finding, Frame
+from dronecheck.run import RunResult, ScanOptions
+from dronecheck.types import Finding, Frame, ModelInfo, Skipped
 
 log = logging.getLogger("dronecheck")
 
-EXIT_OK = 0
-EXIT_SOME_FAILED = 3
-EXIT_NOTHING_TO_DO = 4
-STAGES = ("hash", "load_model", "read", "detect", "georef", "write", "analyse")
-LEDGER_NAME = "ledger.sqlite"
-DEFAULT_FPS = 2.0
-
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ScanOptions:
-    path: Path
-    profile: Profile
-    out: Path = Path("outputs")
-    device: str | None = None
-    conf: float | None = None
-    iou: float | None = None
-    batch: int | str = 4  # frames (and tiles) per model call; "auto": as many as fit the GPU
-    ledger: Path | None = None  # default: OUT/ledger.sqlite
-    wait: float | None = 0  # seconds to wait for the ledger's lock; None: as long as it takes
-    read_ahead: int = 0  # frames decoded ahead of the model; 0: two batches
-    fps: float = DEFAULT_FPS  # video frames looked at per second of video
-    hfov_deg: float | None = None  # a video's horizontal field of view, when its SRT gives no focal length
-    zones: Path | None = None  # GeoJSON zones the profile's rules look at
-
-    @property
-    def ledger_path(self) -> Path:
-        return self.ledger or self.out / LEDGER_NAME
-
-    @property
-    def conf_used(self) -> float:
-        return self.profile.conf if self.conf is None else self.conf
-
-    @property
-    def iou_used(self) -> float:
-        return self.profile.iou if self.iou is None else self.iou
-
-    @property
-    def plan(self) -> Plan:
-        return Plan(self.profile.track, self.profile.rules, self.zones)
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What a report says about the model that ran (a Detector, or a past run's record of one)."""
-
-    weights: Path
-    name: str
-    sha256: str
-    device: str
-    class_names: tuple[str, ...]
-    conf: float
-    iou: float
-    imgsz: int
-    tile_size: int
-    tile_overlap: float
-    min_object_m: float | None = None  # the profile's rules for tiling each frame (see Profile.tile_size_of)
-    target_gsd_cm: float | None = None
-    full_pass: bool = False
-
-    @classmethod
-    def of(cls, d: yolo.Detector, p: Profile) -> ModelInfo:
-        return cls(d.weights, d.name, d.sha256, d.device, d.class_names, d.conf, d.iou, d.imgsz, d.tile_size,
-                   d.tile_overlap, p.min_object_m, p.target_gsd_cm, d.full_pass)
-
-    def to_dict(self) -> dict[str, object]:
-        return {**asdict(self), "weights": str(self.weights), "class_names": list(self.class_names)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ModelInfo:
-        return cls(**{**data, "weights": Path(data["weights"]), "class_names": tuple(data["class_names"])})
-
-
-@dataclass
-class Skipped:
-    path: str
-    reason: str
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    flight: str
-    run_dir: Path
-    profile: str
-    started: datetime
-    options: ScanOptions | None = None  # None for a run rebuilt from the ledger
-    frames: list[Frame] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    crops: dict[str, str] = field(default_factory=dict)
-    skipped: list[Skipped] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-    already_done: int = 0  # photos and videos found that an earlier run scanned with the same settings
-    resumed: bool = False  # this run took up an interrupted one
-    timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
-    model: ModelInfo | None = None
-    finished: datetime | None = None
-    plan: Plan = field(default_factory=Plan)
-    analysis: Analysis = field(default_factory=Analysis)
-
-    @property
-    def exit_code(self) -> int:
-        if self.skipped:
-            return EXIT_SOME_FAILED
-        return EXIT_OK if self.frames else EXIT_NOTHING_TO_DO
-
-    @property
-    def status(self) -> str:
-        return {EXIT_OK: "done", EXIT_SOME_FAILED: "some-failed", EXIT_NOTHING_TO_DO: "nothing-to-do"}[self.exit_code]
-
-    @property
-    def counts(self) -> dict[str, object]:
-        photos = sum(f.frame_index is None for f in self.frames)
-        videos = len({f.path for f in self.frames if f.frame_index is not None})
-        return {"files_found": photos + videos + len(self.skipped) + self.already_done,
-                "photos_scanned": photos, "videos_scanned": videos, "video_frames_scanned": len(self.frames) - photos,
-                "files_skipped": len(self.skipped), "files_already_done": self.already_done,
-                "files_ignored": len(self.ignored), "findings": len(self.findings),
-                "findings_per_class": dict(Counter(f.class_name for f in self.findings)),
-                "findings_without_position": sum(f.point is None for f in self.findings),
-                "tracks": len(self.analysis.tracks), "violations": len(self.analysis.violations)}
+Progress = Callable[[int, int | None, str], None]
 
 
 @dataclass
 class Work:
-    """What a scan has to do: photos, and videos with their sha256 (None when unreadable)."""
+    """What a scan has to do: photos and videos, each with its sha256 (None when unreadable)."""
 
-    photos: list[Path]
+    photos: list[tuple[Path, str | None]]
     videos: list[tuple[Path, str | None]]
     already_done: int
 
@@ -244,22 +123,43 @@ def new_run(options: ScanOptions, ledger: Ledger) -> RunResult:
     return RunResult(run_id, flight, options.out / flight / run_id, options.profile.name, started, options)
 
 
-def scan(options: ScanOptions, on_photo: Callable[[int, int | None, str], None] | None = None) -> RunResult:
+@dataclass
+class Job:
+    """One scan under way: its run, what it has to do, and what the ledger knows it by."""
+
+    options: ScanOptions
+    run: RunResult
+    work: Work
+    settings: str  # see settings_key
+    inbox: str
+    model_sha: str
+    zones: list[Zone]
+
+
+def scan(options: ScanOptions, on_photo: Progress | None = None) -> RunResult:
     """Scan the photos and videos under `options.path` that the ledger has not seen with these settings.
 
     Holds the ledger's lock for the whole run (LockedError when another scan has it). Bad
     files are skipped and listed; the rest are scanned, committed batch by batch, and written.
     `on_photo(frames done, frames expected or None, name)` follows the progress.
     """
-    with ledger_lock(options.ledger_path, options.wait):
-        ledger = Ledger(options.ledger_path)
-        try:
-            return _scan(options, ledger, on_photo)
-        finally:
-            ledger.close()
+    with ledger_lock(options.ledger_path, options.wait), Ledger(options.ledger_path) as ledger:
+        job = _prepare(options, ledger)
+        if not job.work and not job.run.resumed:
+            _record_nothing_to_do(ledger, job)
+            return job.run
+        with timed(job.run.timings, "load_model"):
+            detector = yolo.load(options.profile.weights, device=options.device, conf=options.conf_used,
+                                 iou=options.iou_used, imgsz=options.profile.imgsz,
+                                 tile_size=options.profile.tile_size, tile_overlap=options.profile.tile_overlap,
+                                 full_pass=options.profile.full_pass)
+        _detect_all(ledger, job, detector, on_photo)
+        _finish(ledger, job)
+        return job.run
 
 
-def _scan(options: ScanOptions, ledger: Ledger, on_photo: Callable[[int, int | None, str], None] | None) -> RunResult:
+def _prepare(options: ScanOptions, ledger: Ledger) -> Job:
+    """Check the weights and zones, take up an interrupted run or start a new one, and find the work."""
     if not options.profile.weights.is_file():
         raise ModelError(f"weights file not found: {options.profile.weights}")
     zones = options.plan.zones()
@@ -276,33 +176,37 @@ def _scan(options: ScanOptions, ledger: Ledger, on_photo: Callable[[int, int | N
     with timed(run.timings, "hash"):
         work = _todo(ledger, found.photos, found.videos, settings, run)
     run.already_done = work.already_done
-    if not work and not run.resumed:
-        _record_nothing_to_do(ledger, run, inbox, settings, options, model_sha)
-        return run
-    with timed(run.timings, "load_model"):
-        detector = yolo.load(options.profile.weights, device=options.device, conf=options.conf_used,
-                             iou=options.iou_used, imgsz=options.profile.imgsz, tile_size=options.profile.tile_size,
-                             tile_overlap=options.profile.tile_overlap, full_pass=options.profile.full_pass)
+    return Job(options, run, work, settings, inbox, model_sha, zones)
+
+
+def _detect_all(ledger: Ledger, job: Job, detector: yolo.Detector, on_photo: Progress | None) -> None:
+    """Every frame to do, batch by batch: detected, georeferenced, cropped and committed to the ledger."""
+    options, run = job.options, job.run
     batch = options.batch if isinstance(options.batch, int) else yolo.auto_batch(detector.device, detector.imgsz)
-    run.model = ModelInfo.of(detector, options.profile)
+    run.model = model_info(detector, options.profile)
     run.run_dir.mkdir(parents=True, exist_ok=True)
-    ledger.start_run(_row(run, inbox, settings, "running", model_sha))
+    ledger.start_run(_row(job, "running"))
     log.info("run %s started: %d photo(s) and %d video(s) to scan in %s, %d already done", run.run_id,
-             len(work.photos), len(work.videos), options.path, run.already_done,
-             extra={"event": "run_started", "run": run.run_id, "photos": len(work.photos),
-                    "videos": len(work.videos), "batch": batch})
-    total = _expected_frames(work, options.fps)
+             len(job.work.photos), len(job.work.videos), options.path, run.already_done,
+             extra={"event": "run_started", "run": run.run_id, "photos": len(job.work.photos),
+                    "videos": len(job.work.videos), "batch": batch})
+    total = _expected_frames(job.work, options.fps)
     done = 0
-    loaded = timed_items(_frames(work, options, run, batch), run.timings, "read")
-    for items in _batches(loaded, batch, lambda item: _model_inputs(item, options.profile)):
+    loaded = timed_items(_frames(job.work, options, run, batch), run.timings, "read")
+    for items in batches(loaded, batch, lambda item: model_inputs(item, options.profile)):
         frames, findings, failures, videos = _scan_batch(run, detector, items, batch)
-        ledger.record_batch(run.run_id, settings, frames, findings, run.crops, failures, videos)
+        ledger.record_batch(run.run_id, job.settings, frames, findings, run.crops, failures, videos)
         done += len(frames) + len(failures)
         if on_photo:
             on_photo(done, total, items[-1].path.name)
         del items  # the batch's pixels go before the next photo is decoded, not after
+
+
+def _finish(ledger: Ledger, job: Job) -> None:
+    """Tracks and violations from everything the run holds, the output files, and the run closed in the ledger."""
+    run = job.run
     with timed(run.timings, "analyse"):
-        run.analysis = analyse(run.frames, run.findings, run.plan, zones)
+        run.analysis = analyse(run.frames, run.findings, run.plan, job.zones)
     with timed(run.timings, "write"):
         write_outputs(run)
     ledger.finish_run(run.run_id, **_summary_columns(run))
@@ -310,7 +214,13 @@ def _scan(options: ScanOptions, ledger: Ledger, on_photo: Callable[[int, int | N
              "%.1f s", run.run_id, run.status, len(run.frames), len(run.skipped), len(run.findings),
              len(run.analysis.tracks), len(run.analysis.violations), sum(run.timings.values()),
              extra={"event": "run_finished", "run": run.run_id, "status": run.status, **run.counts})
-    return run
+
+
+def model_info(detector: yolo.Detector, profile: Profile) -> ModelInfo:
+    """The record of the detector that ran, with the profile's rules for tiling each frame."""
+    d = detector
+    return ModelInfo(d.weights, d.name, d.sha256, d.device, d.class_names, d.conf, d.iou, d.imgsz, d.tile_size,
+                     d.tile_overlap, profile.min_object_m, profile.target_gsd_cm, d.full_pass)
 
 
 def _resume(ledger: Ledger, row: RunRow, options: ScanOptions) -> RunResult:
@@ -336,7 +246,7 @@ def _todo(ledger: Ledger, photos: list[Path], videos: list[Path], settings: str,
     for path in photos:
         sha = _sha256_cached(ledger, path)
         if sha not in done:
-            work.photos.append(path)
+            work.photos.append((path, sha))
         elif sha not in mine:
             work.already_done += 1
     for path in videos:
@@ -384,23 +294,16 @@ def _info(run: RunResult) -> dict[str, object]:
     """What `dronecheck runs` and `report RUN` need beyond the columns: model, options, analysis plan, timings,
     ignored files."""
     assert run.options is not None
-    return {"model": run.model.to_dict() if run.model else None, "options": _options_dict(run.options),
+    return {"model": run.model.to_dict() if run.model else None, "options": run.options.to_dict(),
             "plan": run.plan.to_dict(), "ignored": run.ignored, "timings_s": run.timings}
 
 
-def _row(run: RunResult, inbox: str, settings: str, status: str, model_sha: str) -> RunRow:
-    assert run.options is not None
+def _row(job: Job, status: str) -> RunRow:
+    run = job.run
     run_dir = str(run.run_dir.resolve()) if run.model else None
-    return RunRow(run.run_id, run.flight, inbox, run_dir, settings, run.profile, run.options.profile.weights.name,
-                  model_sha, run.started.isoformat(), None, status, os.getpid(), 0, 0, run.already_done, 0, None,
-                  None, json.dumps(_info(run)))
-
-
-def _options_dict(options: ScanOptions) -> dict[str, object]:
-    return {"path": str(options.path), "out": str(options.out), "profile": options.profile.name,
-            "device": options.device, "conf": options.conf, "iou": options.iou, "batch": options.batch,
-            "ledger": str(options.ledger_path), "fps": options.fps, "hfov_deg": options.hfov_deg,
-            "zones": str(options.zones) if options.zones else None}
+    return RunRow(run.run_id, run.flight, job.inbox, run_dir, job.settings, run.profile,
+                  job.options.profile.weights.name, job.model_sha, run.started.isoformat(), None, status, os.getpid(),
+                  0, 0, run.already_done, 0, None, None, json.dumps(_info(run)))
 
 
 def _summary_columns(run: RunResult) -> dict[str, object]:
@@ -408,46 +311,20 @@ def _summary_columns(run: RunResult) -> dict[str, object]:
     return {"finished": finished.isoformat(), "status": run.status, "frames_scanned": len(run.frames),
             "files_failed": len(run.skipped), "files_already_done": run.already_done,
             "findings": len(run.findings), "seconds": round((finished - run.started).total_seconds(), 3),
-            "exit_code": run.exit_code, "info": json.dumps(_info(run))}
+            "exit_code": int(run.exit_code), "info": json.dumps(_info(run))}
 
 
-def _record_nothing_to_do(ledger: Ledger, run: RunResult, inbox: str, settings: str, options: ScanOptions,
-                          model_sha: str) -> None:
+def _record_nothing_to_do(ledger: Ledger, job: Job) -> None:
+    run = job.run
     run.finished = datetime.now(UTC)
-    ledger.start_run(_row(run, inbox, settings, "nothing-to-do", model_sha))
+    ledger.start_run(_row(job, "nothing-to-do"))
     ledger.finish_run(run.run_id, **_summary_columns(run))
-    log.info("nothing to do in %s: %d file(s), all scanned before with these settings", options.path,
+    log.info("nothing to do in %s: %d file(s), all scanned before with these settings", job.options.path,
              run.already_done, extra={"event": "nothing_to_do", "files_already_done": run.already_done})
 
 
 def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if root.is_dir() and path.is_relative_to(root) else path.name
-
-
-def _model_inputs(item: Loaded, profile: Profile) -> int:
-    """How many images `item` gives the model: its tiles (and itself, with a full pass), or 1 whole."""
-    if item.frame is None or item.pixels is None:
-        return 0
-    size = profile.tile_size_of(item.frame)
-    if not size:
-        return 1
-    height, width = item.pixels.shape[:2]
-    return len(tile_windows(width, height, size, profile.tile_overlap)) + profile.full_pass
-
-
-def _batches(items: Iterable[Loaded], size: int, weight: Callable[[Loaded], int]) -> Iterator[list[Loaded]]:
-    """The fewest items in order whose weights reach `size`: a batch of frames that fills a model call
-    (`size` whole frames, or one large photo whose tiles make several calls)."""
-    batch: list[Loaded] = []
-    filled = 0
-    for item in items:
-        batch.append(item)
-        filled += weight(item)
-        if filled >= size:
-            yield batch
-            batch, filled = [], 0
-    if batch:
-        yield batch
 
 
 def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int
@@ -467,7 +344,7 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
             failures.append((name, reason))
         else:
             good.append((item.frame, item.pixels))
-    sizes = [run.options.profile.tile_size_of(frame) for frame, _ in good]
+    sizes = [tile_size_of(run.options.profile, frame) for frame, _ in good]
     with timed(run.timings, "detect"):
         detections = detector.detect([pixels for _, pixels in good], batch, tile_sizes=sizes)
     frames, findings = [], []
@@ -487,21 +364,3 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
     run.frames.extend(frames)
     run.findings.extend(findings)
     return frames, findings, failures, videos
-
-
-def write_outputs(run: RunResult, *, record: bool = True) -> None:
-    """findings.geojson, footprints.geojson, tracks.geojson and violations.geojson (when the profile tracks
-    and has rules), report.html and (for a scan) run.json, each written atomically."""
-    model = run.model
-    assert model is not None
-    run.finished = run.finished or datetime.now(UTC)
-    ctx = RunContext(run.run_id, run.profile, model.name, model.sha256)
-    write_json(run.run_dir / "findings.geojson", findings_collection(run.findings, ctx, run.crops))
-    write_json(run.run_dir / "footprints.geojson", footprints_collection(run.findings, ctx))
-    if run.plan.track:
-        write_json(run.run_dir / "tracks.geojson", tracks_collection(run.analysis.tracks))
-    if run.plan.rules and run.plan.zones_file:
-        write_json(run.run_dir / "violations.geojson", violations_collection(run.analysis.violations))
-    if record:
-        write_json(run.run_dir / "run.json", runrecord.record(run, __version__))
-    html.write_report(run, run.run_dir / "report.html")

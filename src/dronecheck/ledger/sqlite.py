@@ -19,8 +19,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
+from dronecheck.errors import LedgerError
 from dronecheck.types import Camera, Finding, Frame, Pose
 
 SCHEMA = """
@@ -145,16 +147,31 @@ def finding_from_json(text: str, frame: Frame) -> Finding:
 
 
 class Ledger:
-    """The SQLite ledger of one output folder (or the path given)."""
+    """The SQLite ledger of one output folder (or the path given).
+
+    Use it as a context manager: it is closed at the end, and an SQLite error inside the
+    block (locked, corrupt, read-only, disk full) comes out as a LedgerError naming the file.
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)  # transactions are explicit
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a committed batch survives a power cut too
-        self.db.executescript(SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)  # transactions are explicit
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")  # a committed batch survives a power cut too
+            self.db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise LedgerError(f"{path}: cannot open the ledger ({_reason(exc)})") from exc
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise LedgerError(f"{self.path}: {_reason(exc)}") from exc
 
     def close(self) -> None:
         self.db.close()
@@ -267,3 +284,7 @@ class Ledger:
             key = (r["run_id"], r["photo_sha256"])
             frame = frames.setdefault(key, frame_from_json(r["frame"]))
             yield runs[r["run_id"]], finding_from_json(r["finding"], frame), r["crop"]
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc.strerror or exc) if isinstance(exc, OSError) else str(exc)
