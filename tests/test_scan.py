@@ -19,7 +19,9 @@ pytestmark = pytest.mark.slow  # these tests run the model
 DOCUMENTED = {"id", "class", "class_id", "score", "status", "image", "image_sha256", "time", "profile", "model",
               "model_sha256", "run", "georef_method", "uncertainty_m", "gsd_m", "width_m", "length_m", "box_px",
               "camera_lon", "camera_lat", "height_m", "gimbal_pitch_deg", "gimbal_yaw_deg", "rd_x", "rd_y",
-              "crop", "note"}
+              "crop", "note",
+              # the cracks profile traces its cracks
+              "crack_length_m", "crack_width_mean_m", "crack_width_max_m", "width_below_gsd", "width_class"}
 
 
 def load(scan: Scan, name: str) -> dict:
@@ -93,7 +95,7 @@ def test_finding_point_lies_inside_its_footprint_and_sizes_agree(demo: Scan) -> 
 def test_run_json_records_the_run(demo: Scan) -> None:
     record = load(demo, "run.json")
     assert record["counts"]["photos_scanned"] == 10 and record["counts"]["files_skipped"] == 0
-    assert set(record["timings_s"]) == {"hash", "load_model", "read", "detect", "georef", "write", "analyse"}
+    assert set(record["timings_s"]) == {"hash", "load_model", "read", "detect", "georef", "measure", "write", "analyse"}
     assert len(record["model"]["sha256"]) == 64 and record["device"] == "cpu"
     assert record["counts"]["findings"] == len(load(demo, "findings.geojson")["features"])
     assert sorted(record["ignored"]) == ["SOURCE.md", "annotations.json", "make_flight.py"]
@@ -167,3 +169,20 @@ def test_ships_profile_finds_labelled_vessels(tmp_path: Path) -> None:
                 .read_text().splitlines() if r.strip()]
         hits += any(abs(cx - bx) <= bw / 2 and abs(cy - by) <= bh / 2 for bx, by, bw, bh in rows)
     assert hits >= len(images) // 2, f"{hits} of {len(features)} findings on labelled ships in {len(images)} images"
+
+
+def test_demo_cracks_are_traced_into_lines_with_lengths_and_widths(demo: Scan) -> None:
+    findings = {f["id"]: f["properties"] for f in load(demo, "findings.geojson")["features"]}
+    lines = load(demo, "crack_lines.geojson")["features"]
+    assert lines and {f["id"] for f in lines} <= set(findings)
+    for line in lines:
+        props, finding = line["properties"], findings[line["id"]]
+        assert line["geometry"]["type"] == "LineString" and len(line["geometry"]["coordinates"]) >= 2
+        assert props["length_m"] == finding["crack_length_m"] > 0
+        if props["width_below_gsd"]:  # narrower than a pixel: no width is made up
+            assert props["width_mean_m"] is None and props["width_max_m"] is None
+        else:
+            assert 0 < props["width_mean_m"] <= props["width_max_m"]
+            assert finding["width_class"] in {"< 0.2 mm", "0.2-0.5 mm", "> 0.5 mm"}
+    html = (demo.run_dir / "report.html").read_text()
+    assert 'id="f-width"' in html and "crack " in html

@@ -6,6 +6,8 @@ Split by source, never by tile:
 - train: quay-wall site k1 except source photo MAX_1647, and the CC0 mask set's train list
 - val:   quay-wall k1 source photo MAX_1647, and the mask set's val list
 - test:  quay-wall site h1 (a site the model never sees), and the mask set's test list
+The masks of the mask set's val and test images are kept in masks/<split>/ (the truth for traced
+crack lines: `dronecheck eval --masks`).
 The road photos in road-damage-uav-samples are the demo flight and are never used here.
 """
 
@@ -70,14 +72,18 @@ def masks(shared: Path) -> None:
             img_rel, mask_rel = line.split()
             image = cv2.imread(str(root / "kaggle_release" / img_rel), cv2.IMREAD_COLOR)
             mask = cv2.imread(str(root / "kaggle_release" / mask_rel), cv2.IMREAD_GRAYSCALE)
-            put(split, f"uavmasks-{Path(img_rel).stem}", image, mask_to_yolo(mask))
+            name = f"uavmasks-{Path(img_rel).stem}"
+            put(split, name, image, mask_to_yolo(mask))
+            if split != "train":  # the truth for crack lines and widths (`dronecheck eval --masks`)
+                (HERE / "masks" / split).mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(HERE / "masks" / split / f"{name}.png"), mask)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=HERE.parents[2] / "shared" / "data")
     args = parser.parse_args()
-    for sub in ("images", "labels"):
+    for sub in ("images", "labels", "masks"):
         shutil.rmtree(HERE / sub, ignore_errors=True)
     quaywall(args.shared)
     masks(args.shared)

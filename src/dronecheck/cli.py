@@ -441,4 +441,9 @@ def evaluate(
         table.add_row(row["class"], str(row["instances"]),
                       *(f"{row[k]:.3f}" for k in ("precision", "recall", "map50", "map50_95")))
     out.print(table)
+    if "crack_pixels" in result:
+        px = result["crack_pixels"]
+        out.print(f"crack pixels on {px['images']} images with masks, boxes scored >= {px['conf']} (box precision "
+                  f"{px['box_precision']:.3f}): recall {px['recall']:.3f}, precision {px['precision']:.3f}, "
+                  f"F1 {px['f1']:.3f}, length error {px['length_error']:.3f}")
     out.print(f"written: {target}")

@@ -12,7 +12,7 @@ from dronecheck.config import DEFAULT_BATCH, DEFAULT_FPS, DEFAULT_OUT, LEDGER_NA
 from dronecheck.profiles import Profile
 from dronecheck.types import ExitCode, Finding, Frame, ModelInfo, Skipped
 
-STAGES = ("hash", "load_model", "read", "detect", "georef", "write", "analyse")
+STAGES = ("hash", "load_model", "read", "detect", "georef", "measure", "write", "analyse")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class ScanOptions:
 
     @property
     def plan(self) -> Plan:
-        return Plan(self.profile.track, self.profile.rules, self.zones)
+        return Plan(self.profile.track, self.profile.rules, self.zones, self.profile.trace)
 
     def to_dict(self) -> dict[str, object]:
         """The options as the run record and the ledger keep them."""

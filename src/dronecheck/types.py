@@ -123,6 +123,15 @@ class Finding:
     length_m: float | None = None
     uncertainty_m: float | None = None  # 1-sigma horizontal error of `point`
     note: str | None = None
+    # A crack traced from its pixels (profiles with `trace`; see analyse.cracks): its centre line on
+    # the ground, length and widths from the ground resolution. Widths are None where the crack is
+    # no wider than one pixel (`width_below_gsd`): never invented.
+    line: tuple[tuple[float, float], ...] | None = None
+    crack_length_m: float | None = None
+    crack_width_mean_m: float | None = None
+    crack_width_max_m: float | None = None
+    width_below_gsd: bool | None = None
+    width_class: str | None = None  # e.g. "0.2-0.5 mm", from the profile's width_classes_mm
 
 
 @dataclass(frozen=True)

@@ -22,21 +22,22 @@ from dronecheck.types import Finding, Frame
 
 @dataclass(frozen=True)
 class Plan:
-    """What to analyse: the profile's tracking and rules, and the zones file of the scan."""
+    """What to analyse: the profile's tracking, rules and traced classes, and the zones file of the scan."""
 
     track: bool = False
     rules: tuple[Rule, ...] = ()
     zones_file: Path | None = None
+    trace: tuple[str, ...] = ()  # classes measured from their pixels during the scan (see analyse.cracks)
 
     def to_dict(self) -> dict[str, Any]:
         return {"track": self.track, "rules": [r.params() for r in self.rules],
-                "zones_file": str(self.zones_file) if self.zones_file else None}
+                "zones_file": str(self.zones_file) if self.zones_file else None, "trace": list(self.trace)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> Plan:
         zones = data.get("zones_file")
         return cls(bool(data.get("track")), tuple(parse_rules(data.get("rules", []), source)),
-                   Path(zones) if zones else None)
+                   Path(zones) if zones else None, tuple(data.get("trace", [])))
 
     def zones(self) -> list[Zone]:
         """The zones of `zones_file` (none without one); BadInputError naming the file when it is not usable."""

@@ -142,7 +142,8 @@ def finding_from_json(text: str, frame: Frame) -> Finding:
     data = json.loads(text)
     data["box_px"] = tuple(data["box_px"])
     data["point"] = tuple(data["point"]) if data["point"] else None
-    data["footprint"] = tuple(tuple(p) for p in data["footprint"]) if data["footprint"] else None
+    for key in ("footprint", "line"):
+        data[key] = tuple(tuple(p) for p in data[key]) if data.get(key) else None
     return Finding(frame=frame, **data)
 
 

@@ -83,7 +83,8 @@ def export(ledgers: list[Ledger], target: Path, profile: str | None = None,
 
 
 def _features(row: RunRow, finding: Any, crop: str | None, target: Path) -> list[dict[str, Any]]:
-    ctx = RunContext(row.run_id, row.profile, row.model, row.model_sha256)
+    ctx = RunContext(row.run_id, row.profile, row.model, row.model_sha256,
+                     traced=bool(row.details.get("plan", {}).get("trace")))
     crops = {}
     if crop and row.run_dir:
         crops[finding.id] = os.path.relpath(Path(row.run_dir) / crop, target.resolve().parent)

@@ -11,6 +11,7 @@ from dronecheck.report import html, runrecord
 from dronecheck.report.files import write_json
 from dronecheck.report.geojson import (
     RunContext,
+    crack_lines_collection,
     findings_collection,
     footprints_collection,
     tracks_collection,
@@ -20,14 +21,17 @@ from dronecheck.run import RunResult
 
 
 def write_outputs(run: RunResult, *, record: bool = True) -> None:
-    """findings.geojson, footprints.geojson, tracks.geojson and violations.geojson (when the profile tracks
-    and has rules), report.html and, with `record` (a scan, not a report written again), run.json."""
+    """findings.geojson, footprints.geojson, crack_lines.geojson (when the profile traces cracks),
+    tracks.geojson and violations.geojson (when the profile tracks and has rules), report.html and,
+    with `record` (a scan, not a report written again), run.json."""
     model = run.model
     assert model is not None
     run.finished = run.finished or datetime.now(UTC)
-    ctx = RunContext(run.run_id, run.profile, model.name, model.sha256)
+    ctx = RunContext(run.run_id, run.profile, model.name, model.sha256, traced=bool(run.plan.trace))
     write_json(run.run_dir / "findings.geojson", findings_collection(run.findings, ctx, run.crops))
     write_json(run.run_dir / "footprints.geojson", footprints_collection(run.findings, ctx))
+    if run.plan.trace:
+        write_json(run.run_dir / "crack_lines.geojson", crack_lines_collection(run.findings, ctx))
     if run.plan.track:
         write_json(run.run_dir / "tracks.geojson", tracks_collection(run.analysis.tracks))
     if run.plan.rules and run.plan.zones_file:

@@ -28,6 +28,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from dronecheck.analyse.cracks import measure
 from dronecheck.analyse.plan import analyse
 from dronecheck.analyse.zones import Zone
 from dronecheck.detect import yolo
@@ -344,7 +345,8 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
             failures.append((name, reason))
         else:
             good.append((item.frame, item.pixels))
-    sizes = [tile_size_of(run.options.profile, frame) for frame, _ in good]
+    profile = run.options.profile
+    sizes = [tile_size_of(profile, frame) for frame, _ in good]
     with timed(run.timings, "detect"):
         detections = detector.detect([pixels for _, pixels in good], batch, tile_sizes=sizes)
     frames, findings = [], []
@@ -352,6 +354,9 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
         with timed(run.timings, "georef"):
             ids = [finding_id(frame, detector.sha256, int(c), b) for c, b in zip(dets.class_id, dets.xyxy, strict=True)]
             placed = georeference(frame, dets, detector.class_names, ids)
+        with timed(run.timings, "measure"):
+            placed = [measure(f, pixels, profile.width_classes_mm) if f.class_name in profile.trace else f
+                      for f in placed]
         with timed(run.timings, "write"):
             for f in placed:
                 rel = f"crops/{f.id}.jpg"

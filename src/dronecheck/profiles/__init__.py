@@ -35,6 +35,8 @@ class Profile:
     min_object_m: float | None = None  # smallest object looked for: a photo where it stays big enough goes whole
     track: bool = False  # link detections across the frames of a video or photo sequence into tracks
     rules: tuple[Rule, ...] = ()  # [[rules]]: when tracks and findings inside zones are suspected violations
+    trace: tuple[str, ...] = ()  # classes whose centre line, length and widths are traced from the pixels
+    width_classes_mm: tuple[float, ...] = ()  # bounds of the crack width classes, e.g. (0.2, 0.5)
     source: str = ""  # the file the profile came from
 
 
@@ -110,10 +112,19 @@ def _build(raw: dict, source: str, base: Path | None, weights: Path | None, requ
             iou=float(raw.get("iou", 0.5)), imgsz=int(raw.get("imgsz", 640)),
             tile_size=int(raw.get("tile_size", 0)), tile_overlap=float(raw.get("tile_overlap", 0.2)),
             target_gsd_cm=_optional_float(raw, "target_gsd_cm"), full_pass=_flag(raw, "full_pass", source),
-            min_object_m=_optional_float(raw, "min_object_m"), track=_flag(raw, "track", source), source=source)
+            min_object_m=_optional_float(raw, "min_object_m"), track=_flag(raw, "track", source),
+            trace=tuple(str(c) for c in raw.get("trace", [])),
+            width_classes_mm=tuple(float(b) for b in raw.get("width_classes_mm", [])), source=source)
     except (TypeError, ValueError) as exc:
         raise ProfileError(f"profile {source}: bad value ({exc})") from exc
     profile = replace(profile, rules=tuple(parse_rules(raw.get("rules", []), source, profile.classes)))
+    unknown_classes = sorted(set(profile.trace) - set(profile.classes))
+    if unknown_classes:
+        raise ProfileError(f"profile {source}: trace names {', '.join(unknown_classes)}, which is not one of its "
+                           f"classes ({', '.join(profile.classes)})")
+    bounds = profile.width_classes_mm
+    if any(b <= 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
+        raise ProfileError(f"profile {source}: width_classes_mm = {list(bounds)} must be rising numbers above 0")
     for key, value, ok in (("conf", profile.conf, 0 <= profile.conf <= 1), ("iou", profile.iou, 0 < profile.iou <= 1),
                            ("imgsz", profile.imgsz, profile.imgsz >= 32),
                            ("tile_size", profile.tile_size, profile.tile_size == 0 or profile.tile_size >= 32),

@@ -3,8 +3,8 @@
 WGS84 lon/lat, no `crs` member, exterior rings counter-clockwise, at most 7 decimals.
 `findings.geojson` holds one Point per finding (null geometry when it could not be placed);
 `footprints.geojson` holds the ground footprint of each box as a Polygon, with the same ids;
-`tracks.geojson` a LineString per track and a Point per sighting; `violations.geojson` the
-evidence of each suspected violation.
+`crack_lines.geojson` the traced centre line of each crack; `tracks.geojson` a LineString per
+track and a Point per sighting; `violations.geojson` the evidence of each suspected violation.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class RunContext:
     profile: str
     model: str
     model_sha256: str
+    traced: bool = False  # the profile traces cracks: every finding carries the crack properties
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -65,7 +66,16 @@ def properties(f: Finding, ctx: RunContext, crop: str | None) -> dict[str, Any]:
         "rd_y": _round(rd[1], 2) if rd else None,
         "crop": crop,
         "note": f.note,
+        **(crack_properties(f) if ctx.traced else {}),
     }
+
+
+def crack_properties(f: Finding) -> dict[str, Any]:
+    """A traced crack's measures (see README, 'Crack lines'); None where the finding was not traced or
+    no crack was found in its box."""
+    return {"crack_length_m": _round(f.crack_length_m), "crack_width_mean_m": _round(f.crack_width_mean_m, 5),
+            "crack_width_max_m": _round(f.crack_width_max_m, 5), "width_below_gsd": f.width_below_gsd,
+            "width_class": f.width_class}
 
 
 def _lonlat(p: tuple[float, float]) -> list[float]:
@@ -97,6 +107,21 @@ def footprints_collection(findings: list[Finding], ctx: RunContext) -> dict[str,
         "properties": {"id": f.id, "class": f.class_name, "score": round(f.score, 4), "run": ctx.run_id,
                        "width_m": _round(f.width_m), "length_m": _round(f.length_m)},
     } for f in findings if f.footprint]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def crack_lines_collection(findings: list[Finding], ctx: RunContext) -> dict[str, Any]:
+    """One LineString per traced crack (its centre line on the ground), with the finding's id."""
+    features = [{
+        "type": "Feature",
+        "id": f.id,
+        "geometry": _line(f.line),
+        "properties": {"id": f.id, "class": f.class_name, "score": round(f.score, 4), "image": str(f.frame.name),
+                       "run": ctx.run_id, "length_m": _round(f.crack_length_m),
+                       "width_mean_m": _round(f.crack_width_mean_m, 5), "width_max_m": _round(f.crack_width_max_m, 5),
+                       "width_below_gsd": f.width_below_gsd, "width_class": f.width_class,
+                       "gsd_m": _round(f.gsd_m, 5)},
+    } for f in findings if f.line]
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -88,6 +88,7 @@ def context(run: RunResult, card: dict[str, Any]) -> dict[str, Any]:
         "frames_with_notes": [f for f in run.frames if f.notes],
         "tracks": run.analysis.tracks, "violations": _evidence(run), "rules_status": SUSPECTED,
         "seconds": round(sum(run.timings.values()), 2),
+        "width_classes": sorted({f.width_class for f in run.findings if f.width_class}),
     }
 
 
