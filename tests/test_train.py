@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from dronecheck.cli import app
+from dronecheck.hashing import file_sha256
 from dronecheck.models.scores import score
 from dronecheck.types import Detections
 
@@ -53,6 +54,57 @@ def test_train_one_epoch_then_eval(tmp_path: Path) -> None:
     assert rows[0]["class"] == "all" and rows[0]["instances"] == boxes > 0
     in_card = [s for s in json.loads(weights.with_suffix(".card.json").read_text())["scores"] if s["set"] == "tiny-val"]
     assert [s["map50"] for s in in_card] == [round(r["map50"], 4) for r in rows]
+
+
+FIRST_LAYERS = ("model.0.", "model.1.")
+
+
+def first_layers(weights: Path) -> np.ndarray:
+    """The backbone's first convolutions of a checkpoint, as one vector."""
+    import torch
+
+    model = torch.load(weights, map_location="cpu", weights_only=False)["model"]
+    state = model.float().state_dict()
+    return np.concatenate([state[k].numpy().ravel() for k in sorted(state)
+                           if k.startswith(FIRST_LAYERS) and k.endswith("conv.weight")])
+
+
+def marked_copy(weights: Path, target: Path) -> Path:
+    """The checkpoint with its first convolutions negated: weights no training run could start from by chance
+    (the shipped models were trained from scratch with Ultralytics' fixed seed, so their first layers
+    still resemble any seed-0 initialisation)."""
+    import torch
+
+    checkpoint = torch.load(weights, map_location="cpu", weights_only=False)
+    for name, param in checkpoint["model"].named_parameters():
+        if name.startswith(FIRST_LAYERS) and name.endswith("conv.weight"):
+            param.data.neg_()
+    torch.save(checkpoint, target)
+    return target
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+@pytest.mark.slow
+def test_fine_tuning_starts_from_the_weights_given_and_says_so(tmp_path: Path) -> None:
+    """One epoch from (a marked copy of) the shipped cracks model keeps its weights; from scratch does not."""
+    data = tiny_dataset(tmp_path / "data", n=4)
+    start = marked_copy(ROOT / "weights" / "cracks-yolov8n.pt", tmp_path / "start.pt")
+    runner = CliRunner()
+    common = ["train", "--profile", "cracks", "--data", str(data), "--epochs", "1", "--imgsz", "64", "--batch", "4",
+              "--device", "cpu"]
+    tuned, scratch = tmp_path / "tuned.pt", tmp_path / "scratch.pt"
+    for out, extra in ((tuned, ["--from", str(start)]), (scratch, [])):
+        result = runner.invoke(app, [*common, *extra, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    assert cosine(first_layers(tuned), first_layers(start)) > 0.99
+    assert cosine(first_layers(scratch), first_layers(start)) < 0
+    card = json.loads(tuned.with_suffix(".card.json").read_text())
+    assert card["initialised_from"] == "fine-tuned from start.pt" and card["licence"].startswith("AGPL-3.0")
+    assert card["training"]["start_sha256"] == file_sha256(start)
+    assert json.loads(scratch.with_suffix(".card.json").read_text())["initialised_from"].startswith("from scratch")
 
 
 @pytest.mark.slow

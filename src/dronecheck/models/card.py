@@ -14,6 +14,9 @@ from typing import Any
 
 from dronecheck.report.files import write_atomic
 
+# Ultralytics publishes its YOLO code and models under AGPL-3.0, and weights trained with it or
+# fine-tuned from its checkpoints come under the same licence.
+LICENCE = "AGPL-3.0 (trained with Ultralytics YOLO; see https://www.ultralytics.com/license)"
 HUMAN_OVERSIGHT = ("Every finding is a suspicion for a person to confirm or reject; the model decides nothing. "
                    "The report shows each finding's crop, score and position for that review.")
 
@@ -54,8 +57,23 @@ def split_counts(data_root: Path) -> dict[str, dict[str, int]]:
     return counts
 
 
+def initialised_from(start: Path | None) -> str:
+    """What the weights started from, for the card: a checkpoint (fine-tuning) or nothing (from scratch).
+
+    >>> initialised_from(None)
+    'from scratch (random initialisation)'
+    >>> initialised_from(Path("../shared/models/yolo11n-coco.pt"))
+    'fine-tuned from yolo11n-coco.pt: Ultralytics YOLO11n COCO weights, AGPL-3.0'
+    """
+    if start is None:
+        return "from scratch (random initialisation)"
+    known = {"yolo11n-coco.pt": "Ultralytics YOLO11n COCO weights, AGPL-3.0",
+             "yolov8n-coco.pt": "Ultralytics YOLOv8n COCO weights, AGPL-3.0"}
+    return f"fine-tuned from {start.name}" + (f": {known[start.name]}" if start.name in known else "")
+
+
 def new_card(*, name: str, purpose: str, classes: list[str], data: Path, training: dict[str, Any],
-             sha256: str, version: str) -> dict[str, Any]:
+             sha256: str, version: str, initialised_from: str = "") -> dict[str, Any]:
     counts = split_counts(data.parent)
     described = "; ".join(f"{s}: {c['images']} images, {c['boxes']} boxes" for s, c in counts.items())
     return {
@@ -69,6 +87,8 @@ def new_card(*, name: str, purpose: str, classes: list[str], data: Path, trainin
                          f"datasets/{data.parent.name}/SOURCE.md",
         "split": "by source (site, flight or source photo), never random tiles of one photo on both sides; "
                  f"see datasets/{data.parent.name}/SOURCE.md",
+        "initialised_from": initialised_from,
+        "licence": LICENCE,
         "training": training,
         "scores": [],
         "limits": "",
@@ -79,8 +99,8 @@ def new_card(*, name: str, purpose: str, classes: list[str], data: Path, trainin
 
 def markdown(card: dict[str, Any]) -> str:
     lines = [f"# Model card: {card.get('name', '?')}", ""]
-    for key in ("purpose", "intended_use", "classes", "training_data", "split", "limits", "human_oversight",
-                "version", "date", "sha256"):
+    for key in ("purpose", "intended_use", "classes", "training_data", "split", "initialised_from", "licence",
+                "limits", "human_oversight", "version", "date", "sha256"):
         value = card.get(key)
         if value:
             text = ", ".join(value) if isinstance(value, list) else value

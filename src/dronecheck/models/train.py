@@ -65,8 +65,10 @@ def train_profile(profile_name: str, data: Path, *, epochs: int, imgsz: int, bat
     chosen = yolo.pick_device(device)
     result = train(data, target, epochs=epochs, imgsz=imgsz, batch=batch, start=start, device=chosen)
     training = {"epochs": epochs, "imgsz": imgsz, "batch": batch, "device": chosen,
-                "seconds": round(result.seconds), "start": result.start}
+                "seconds": round(result.seconds), "start": result.start,
+                "start_sha256": file_sha256(start) if start else None}
     card.write(target, card.new_card(name=target.stem, purpose=profile.description, classes=classes, data=data,
-                                     training=training, sha256=file_sha256(target), version=__version__))
+                                     training=training, sha256=file_sha256(target), version=__version__,
+                                     initialised_from=card.initialised_from(start)))
     card.set_scores(target, validate(target, data, split="val", imgsz=imgsz, device=chosen), "val")
     return result
