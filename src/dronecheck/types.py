@@ -152,13 +152,21 @@ class ModelInfo:
     min_object_m: float | None = None
     target_gsd_cm: float | None = None
     full_pass: bool = False
+    class_codes: tuple[str, ...] = ()  # the profile's code of each class, when it gives them
 
     def to_dict(self) -> dict[str, object]:
-        return {**asdict(self), "weights": str(self.weights), "class_names": list(self.class_names)}
+        return {**asdict(self), "weights": str(self.weights), "class_names": list(self.class_names),
+                "class_codes": list(self.class_codes)}
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelInfo:
-        return cls(**{**data, "weights": Path(data["weights"]), "class_names": tuple(data["class_names"])})
+        return cls(**{**data, "weights": Path(data["weights"]), "class_names": tuple(data["class_names"]),
+                      "class_codes": tuple(data.get("class_codes", ()))})
+
+    @property
+    def codes(self) -> dict[str, str]:
+        """Class name -> code (empty when the profile gives no codes)."""
+        return dict(zip(self.class_names, self.class_codes, strict=False))
 
 
 @dataclass

@@ -83,8 +83,10 @@ def export(ledgers: list[Ledger], target: Path, profile: str | None = None,
 
 
 def _features(row: RunRow, finding: Any, crop: str | None, target: Path) -> list[dict[str, Any]]:
+    details = row.details
+    model = ModelInfo.from_dict(details["model"]) if details.get("model") else None
     ctx = RunContext(row.run_id, row.profile, row.model, row.model_sha256,
-                     traced=bool(row.details.get("plan", {}).get("trace")))
+                     traced=bool(details.get("plan", {}).get("trace")), codes=model.codes if model else {})
     crops = {}
     if crop and row.run_dir:
         crops[finding.id] = os.path.relpath(Path(row.run_dir) / crop, target.resolve().parent)

@@ -27,7 +27,8 @@ def write_outputs(run: RunResult, *, record: bool = True) -> None:
     model = run.model
     assert model is not None
     run.finished = run.finished or datetime.now(UTC)
-    ctx = RunContext(run.run_id, run.profile, model.name, model.sha256, traced=bool(run.plan.trace))
+    ctx = RunContext(run.run_id, run.profile, model.name, model.sha256, traced=bool(run.plan.trace),
+                     codes=model.codes)
     write_json(run.run_dir / "findings.geojson", findings_collection(run.findings, ctx, run.crops))
     write_json(run.run_dir / "footprints.geojson", footprints_collection(run.findings, ctx))
     if run.plan.trace:

@@ -221,7 +221,7 @@ def model_info(detector: yolo.Detector, profile: Profile) -> ModelInfo:
     """The record of the detector that ran, with the profile's rules for tiling each frame."""
     d = detector
     return ModelInfo(d.weights, d.name, d.sha256, d.device, d.class_names, d.conf, d.iou, d.imgsz, d.tile_size,
-                     d.tile_overlap, profile.min_object_m, profile.target_gsd_cm, d.full_pass)
+                     d.tile_overlap, profile.min_object_m, profile.target_gsd_cm, d.full_pass, profile.codes)
 
 
 def _resume(ledger: Ledger, row: RunRow, options: ScanOptions) -> RunResult:

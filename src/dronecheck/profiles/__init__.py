@@ -35,6 +35,7 @@ class Profile:
     min_object_m: float | None = None  # smallest object looked for: a photo where it stays big enough goes whole
     track: bool = False  # link detections across the frames of a video or photo sequence into tracks
     rules: tuple[Rule, ...] = ()  # [[rules]]: when tracks and findings inside zones are suspected violations
+    codes: tuple[str, ...] = ()  # a code per class, kept in every export (e.g. the RDD2022 codes D00, D10, ...)
     trace: tuple[str, ...] = ()  # classes whose centre line, length and widths are traced from the pixels
     width_classes_mm: tuple[float, ...] = ()  # bounds of the crack width classes, e.g. (0.2, 0.5)
     source: str = ""  # the file the profile came from
@@ -113,11 +114,14 @@ def _build(raw: dict, source: str, base: Path | None, weights: Path | None, requ
             tile_size=int(raw.get("tile_size", 0)), tile_overlap=float(raw.get("tile_overlap", 0.2)),
             target_gsd_cm=_optional_float(raw, "target_gsd_cm"), full_pass=_flag(raw, "full_pass", source),
             min_object_m=_optional_float(raw, "min_object_m"), track=_flag(raw, "track", source),
-            trace=tuple(str(c) for c in raw.get("trace", [])),
+            codes=tuple(str(c) for c in raw.get("codes", [])), trace=tuple(str(c) for c in raw.get("trace", [])),
             width_classes_mm=tuple(float(b) for b in raw.get("width_classes_mm", [])), source=source)
     except (TypeError, ValueError) as exc:
         raise ProfileError(f"profile {source}: bad value ({exc})") from exc
     profile = replace(profile, rules=tuple(parse_rules(raw.get("rules", []), source, profile.classes)))
+    if profile.codes and len(profile.codes) != len(profile.classes):
+        raise ProfileError(f"profile {source}: codes has {len(profile.codes)} entries for {len(profile.classes)} "
+                           "classes: give one code per class, in the order of classes")
     unknown_classes = sorted(set(profile.trace) - set(profile.classes))
     if unknown_classes:
         raise ProfileError(f"profile {source}: trace names {', '.join(unknown_classes)}, which is not one of its "

@@ -10,7 +10,7 @@ track and a Point per sighting; `violations.geojson` the evidence of each suspec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dronecheck.analyse.motion import Track
@@ -28,6 +28,7 @@ class RunContext:
     model: str
     model_sha256: str
     traced: bool = False  # the profile traces cracks: every finding carries the crack properties
+    codes: dict[str, str] = field(default_factory=dict)  # class name -> the profile's code (e.g. RDD2022's)
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -42,6 +43,7 @@ def properties(f: Finding, ctx: RunContext, crop: str | None) -> dict[str, Any]:
         "id": f.id,
         "class": f.class_name,
         "class_id": f.class_id,
+        **({"class_code": ctx.codes.get(f.class_name)} if ctx.codes else {}),
         "score": round(f.score, 4),
         "status": "unconfirmed",
         "image": str(f.frame.name),
