@@ -33,6 +33,9 @@ START_TIME = datetime(2026, 6, 15, 10, 12, 4)
 REL_ALT_M = 6.5
 GROUND_ELLIPSOID_M = 42.9  # ground height above the WGS84 ellipsoid here (NAP -4 m + geoid 46.9 m)
 CLASSES = {"Longitudinal crack", "Transverse crack", "Oblique crack", "Alligator crack"}
+# The dataset's kinds as the `roads` profile's classes (RDD2022: D00, D10, D20, D40, Repair);
+# RDD2022 has no oblique crack, so those boxes are left out of the roads check.
+RDD_CLASSES = {"Longitudinal crack": 0, "Transverse crack": 1, "Alligator crack": 2, "Pothole": 3, "Repair": 4}
 
 XMP = """<x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -98,20 +101,26 @@ def voc_boxes(xml_path: Path) -> list[dict]:
             for o in objects]
 
 
-def write_road_check(labels: dict[str, dict]) -> None:
-    """A YOLO-format view of the demo photos (links, not copies) for `dronecheck eval`.
-
-    The four crack kinds become the one class `crack`; potholes and repairs are left out.
-    """
-    root = HERE.parent / "road-check"
+def write_check(labels: dict[str, dict], folder: str, class_ids: dict[str, int]) -> None:
+    """A YOLO-format view of the demo photos (links, not copies) for `dronecheck eval`, with the
+    dataset's boxes of the kinds in `class_ids` as those class ids; other kinds are left out."""
+    root = HERE.parent / folder
     for sub in ("images/test", "labels/test"):
         shutil.rmtree(root / sub, ignore_errors=True)
         (root / sub).mkdir(parents=True)
     for name, entry in labels.items():
         (root / "images/test" / name).symlink_to(Path("../../../sample-flight") / name)
-        rows = [f"0 {(x0 + x1) / 2560:.6f} {(y0 + y1) / 1920:.6f} {(x1 - x0) / 1280:.6f} {(y1 - y0) / 960:.6f}"
-                for b in entry["boxes"] if b["class"] in CLASSES for x0, y0, x1, y1 in [b["xyxy"]]]
+        rows = [f"{class_ids[b['class']]} {(x0 + x1) / 2560:.6f} {(y0 + y1) / 1920:.6f} {(x1 - x0) / 1280:.6f} "
+                f"{(y1 - y0) / 960:.6f}" for b in entry["boxes"] if b["class"] in class_ids
+                for x0, y0, x1, y1 in [b["xyxy"]]]
         (root / "labels/test" / f"{Path(name).stem}.txt").write_text("".join(r + "\n" for r in rows))
+
+
+def write_checks(labels: dict[str, dict]) -> None:
+    """road-check: the four crack kinds as one class `crack` (the cracks model's check); road-check-rdd:
+    the RDD2022 kinds as the roads profile's five classes."""
+    write_check(labels, "road-check", dict.fromkeys(CLASSES, 0))
+    write_check(labels, "road-check-rdd", RDD_CLASSES)
 
 
 def main() -> None:
@@ -131,7 +140,7 @@ def main() -> None:
         boxes = voc_boxes(samples / "annotations" / f"{src.stem}_annotation.xml")
         labels[name] = {"source": src.name, "boxes": boxes}
     (HERE / "annotations.json").write_text(json.dumps(labels, indent=1) + "\n")
-    write_road_check(labels)
+    write_checks(labels)
     print(f"wrote {len(labels)} photos and annotations.json to {HERE}")
 
 
