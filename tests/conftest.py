@@ -57,3 +57,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Scan:
     scan = run_scan(FLIGHT, tmp_path_factory.mktemp("outputs"), "--profile", "cracks")
     assert scan.exit_code == 0, scan.output
     return scan
+
+
+@pytest.fixture(scope="session")
+def roads_demo(tmp_path_factory: pytest.TempPathFactory) -> Scan:
+    """The demo flight scanned with the roads profile (five RDD2022 damage classes)."""
+    scan = run_scan(FLIGHT, tmp_path_factory.mktemp("roads-outputs"), "--profile", "roads")
+    assert scan.exit_code == 0, scan.output
+    return scan
