@@ -14,7 +14,7 @@ $(BIN)/dronecheck: pyproject.toml
 setup: $(BIN)/dronecheck
 
 demo: setup
-	$(BIN)/dronecheck scan datasets/sample-flight --profile cracks
+	$(BIN)/dronecheck scan datasets/sample-flight --profile roads
 
 test: setup
 	$(BIN)/python -m pytest -q

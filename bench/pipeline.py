@@ -63,7 +63,7 @@ XMP_ID = b"http://ns.adobe.com/xap/1.0/"
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--weights", type=Path, default=ROOT / "weights" / "cracks-yolov8n.pt", help="YOLO weights")
+    parser.add_argument("--weights", type=Path, default=ROOT / "weights" / "cracks-yolo11n.pt", help="YOLO weights")
     parser.add_argument("--photos", type=int, default=8,
                         help="throughput: photos in the flight (two batches or more: reading overlaps detection)")
     parser.add_argument("--width", type=int, default=5472, help="throughput: width of a built photo (pixels)")

@@ -32,7 +32,7 @@ SOURCE = ROOT / "datasets" / "sample-flight"  # real 1280x960 UAV road photos (U
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--weights", type=Path, default=ROOT / "weights" / "cracks-yolov8n.pt", help="YOLO weights")
+    parser.add_argument("--weights", type=Path, default=ROOT / "weights" / "cracks-yolo11n.pt", help="YOLO weights")
     parser.add_argument("--photos", type=int, default=4, help="how many large photos to build and run")
     parser.add_argument("--width", type=int, default=5472, help="width of a built photo (pixels)")
     parser.add_argument("--height", type=int, default=3648, help="height of a built photo (pixels)")

@@ -15,7 +15,7 @@ from dronecheck.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 FLIGHT = ROOT / "datasets" / "sample-flight"
-CRACKS_WEIGHTS = ROOT / "weights" / "cracks-yolov8n.pt"
+CRACKS_WEIGHTS = ROOT / "weights" / "cracks-yolo11n.pt"
 
 
 def pytest_report_header() -> list[str]:

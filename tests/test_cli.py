@@ -87,7 +87,7 @@ def test_bad_settings_exit_with_one_clear_line(tmp_path: Path, args: list[str], 
 
 def test_profile_file_with_unknown_key_fails_at_start(tmp_path: Path) -> None:
     profile = tmp_path / "mine.toml"
-    profile.write_text('name = "mine"\nweights = "cracks-yolov8n.pt"\nclasses = ["crack"]\nthreshold = 0.3\n')
+    profile.write_text('name = "mine"\nweights = "cracks-yolo11n.pt"\nclasses = ["crack"]\nthreshold = 0.3\n')
     copy_photos(tmp_path / "flight", 1)
     scan = run_scan(tmp_path / "flight", tmp_path / "out", "--profile", str(profile))
     assert scan.exit_code == 2 and "threshold" in scan.output
@@ -104,7 +104,7 @@ def test_version_doctor_and_profiles() -> None:
     version = runner.invoke(app, ["--version"])
     assert version.exit_code == 0 and version.output.startswith("dronecheck ")
     doctor = runner.invoke(app, ["doctor"])
-    assert doctor.exit_code == 0 and "torch" in doctor.output and "cracks-yolov8n.pt" in doctor.output
+    assert doctor.exit_code == 0 and "torch" in doctor.output and "cracks-yolo11n.pt" in doctor.output
     listed = runner.invoke(app, ["profiles"])
     assert listed.exit_code == 0 and "cracks" in listed.output
 

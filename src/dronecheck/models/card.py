@@ -112,4 +112,10 @@ def markdown(card: dict[str, Any]) -> str:
                   "|---|---|---|---|---|---|"]
         lines += [f"| {s['set']} | {s['class']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['map50']:.3f} "
                   f"| {s['map50_95']:.3f} |" for s in card["scores"]]
+    if card.get("crack_pixels"):
+        px = card["crack_pixels"]
+        lines += ["", "## Traced cracks against true masks", "",
+                  f"{px['set']}: crack-pixel recall {px['recall']:.3f}, precision {px['precision']:.3f}, "
+                  f"F1 {px['f1']:.3f}, length error {px['length_error']:.3f} (boxes scored >= {px['conf']}, "
+                  f"whose precision is {px['box_precision']:.3f}; {px['tolerance_px']} px tolerance)"]
     return "\n".join(lines) + "\n"
