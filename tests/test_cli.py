@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -139,3 +140,23 @@ def test_a_corrupt_ledger_is_one_line_and_exit_1_and_debug_shows_the_traceback(t
 def test_no_ledger_yet_is_one_line_and_exit_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["runs", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "no ledger found" in result.output and "scan something first" in result.output
+
+
+@pytest.mark.slow
+def test_a_fifo_among_the_photos_is_skipped_and_outputs_are_readable_by_others(tmp_path: Path) -> None:
+    """A FIFO named like a photo used to hang the scan (and keep the ledger's lock); outputs were 0600."""
+    copy_photos(tmp_path / "flight", 1)
+    os.mkfifo(tmp_path / "flight" / "DJI_9999.JPG")
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "dronecheck", "scan", str(tmp_path / "flight"), "--out", str(out)],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT,
+                            preexec_fn=lambda: os.umask(0o022))
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert "DJI_9999.JPG: not a regular file but a FIFO" in " ".join(result.stderr.split())
+    [run_dir] = [p.parent for p in out.glob("*/*/run.json")]
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["skipped"] == [{"path": "DJI_9999.JPG", "reason": "not a regular file but a FIFO (named pipe)"}]
+    assert record["counts"]["photos_scanned"] == 1
+    written = [p for p in run_dir.rglob("*") if p.is_file()]
+    assert written and {oct(p.stat().st_mode & 0o777) for p in written} == {"0o644"}
+    assert oct((out / "ledger.sqlite").stat().st_mode & 0o777) == "0o644"

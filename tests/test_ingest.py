@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -12,9 +13,11 @@ import pytest
 from PIL import Image
 
 from dronecheck.errors import BadInputError
+from dronecheck.geo.georef import georeference
 from dronecheck.ingest import discover, load_pixels, read_frame
 from dronecheck.ingest.cameras import focal_px
 from dronecheck.ingest.exif import Exif, read_exif
+from dronecheck.types import Detections
 
 DATA = Path(__file__).parent / "data"
 GPS_DJI = ["DJI_H20T", "DJI_XT2", "DJI_XTR", "DJI_XTS"]
@@ -204,7 +207,7 @@ def test_bad_files_raise_one_clear_reason(tmp_path: Path, content: bytes, reason
 def test_missing_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="cannot read"):
         read_frame(tmp_path / "gone.jpg")
-    with pytest.raises(BadInputError, match="cannot read"):
+    with pytest.raises(BadInputError, match="not a regular file but a folder"):
         read_frame(tmp_path)
 
 
@@ -267,3 +270,26 @@ def test_a_100_megapixel_photo_decodes_once_into_rgb_with_no_corrupt_exif_note(t
     pixels = load_pixels(frame)
     assert pixels.shape == (8400, 12000, 3) and pixels.flags.c_contiguous
     assert tuple(int(v) for v in pixels[4200, 6000]) == pytest.approx((40, 90, 160), abs=4)  # JPEG colour loss
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
+def test_nan_and_infinite_gimbal_angles_are_missing_with_a_note(tmp_path: Path, value: str) -> None:
+    xmp = dji_xmp(f'drone-dji:RelativeAltitude="+50.10" drone-dji:GimbalPitchDegree="{value}" '
+                  f'drone-dji:GimbalYawDegree="{value}">')
+    path = jpeg(tmp_path / "dji.jpg", sub={37386: 8.8}, gps={1: "N", 2: (52.0, 0.0, 0.0), 3: "E", 4: (5.0, 0.0, 0.0)},
+                xmp=xmp)
+    frame = read_frame(path)
+    assert frame.pose.gimbal_pitch_deg is None and frame.pose.gimbal_yaw_deg is None
+    assert any(f"GimbalPitchDegree='{value}' is not a finite number" in note for note in frame.notes)
+    [finding] = georeference(frame, Detections([[10, 10, 20, 20]], [0.9], [0]), ["crack"], ["f1"])
+    assert finding.method == "camera-position" and "no gimbal pitch" in finding.note
+
+
+def test_a_fifo_named_like_a_photo_is_refused_without_opening_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "DJI_0001.JPG"
+    os.mkfifo(fifo)  # opening it to read would block for ever: nothing writes to it
+    with pytest.raises(BadInputError, match="not a regular file but a FIFO"):
+        read_frame(fifo)
+    with pytest.raises(BadInputError, match="not a regular file but a FIFO"):
+        load_pixels(fifo)
+    assert discover(tmp_path).photos == [fifo]  # found by its name, refused when read

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,28 @@ class Discovery:
     photos: list[Path] = field(default_factory=list)
     videos: list[Path] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)  # neither photo nor video by their name, nor a video's .SRT
+
+
+KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+         (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
+
+
+def not_regular(path: Path) -> str | None:
+    """Why `path` is not a regular file that can be read to its end (links followed), or None when it is one.
+
+    Opening a FIFO or a device to read it can block for ever: nothing may open one as a photo.
+
+    >>> not_regular(Path("/dev/null"))
+    'not a regular file but a character device'
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read the file ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in KINDS if test(mode)), "a special file")
+    return f"not a regular file but {kind}"
 
 
 def _files(folder: Path) -> list[Path]:

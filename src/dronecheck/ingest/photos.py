@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import warnings
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 
 from dronecheck.errors import BadInputError
 from dronecheck.ingest.cameras import focal_px
+from dronecheck.ingest.discover import not_regular
 from dronecheck.ingest.exif import Exif, read_exif
 from dronecheck.ingest.position import gps_problem
 from dronecheck.ingest.xmp import dji_fields
@@ -28,6 +30,9 @@ DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.Decompression
 
 
 def _read(path: Path) -> bytes:
+    problem = not_regular(path)
+    if problem:
+        raise BadInputError(path, problem)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -55,9 +60,14 @@ def _xmp_numbers(data: bytes, notes: list[str]) -> dict[str, float]:
     for key in XMP_NUMBERS:
         if key in fields:
             try:
-                numbers[key] = float(fields[key])  # float() takes "+16.508" and "1.900000" alike
+                value = float(fields[key])  # float() takes "+16.508" and "1.900000" alike
             except ValueError:
                 notes.append(f"XMP {key}={fields[key]!r} is not a number")
+                continue
+            if math.isfinite(value):
+                numbers[key] = value
+            else:
+                notes.append(f"XMP {key}={fields[key]!r} is not a finite number: treated as missing")
     return numbers
 
 
@@ -167,6 +177,9 @@ def load_pixels(frame: Frame | Path) -> np.ndarray:
     maximum. Raises BadInputError when the file cannot be decoded completely (truncated, corrupt).
     """
     path = frame.path if isinstance(frame, Frame) else Path(frame)
+    problem = not_regular(path)
+    if problem:
+        raise BadInputError(path, problem)
     try:
         pixels = _decode_jpeg(path)
     except OSError as exc:

@@ -18,6 +18,7 @@ import numpy as np
 
 from dronecheck.errors import BadInputError
 from dronecheck.hashing import file_sha256
+from dronecheck.ingest.discover import not_regular
 from dronecheck.ingest.srt import Telemetry, TelemetrySample, read_srt, sample_at
 from dronecheck.types import Camera, Frame, Pose
 
@@ -149,6 +150,9 @@ def read_video(path: Path, *, fps: float = 1.0, hfov_deg: float | None = None,
     """
     if not fps > 0:
         raise ValueError(f"fps must be positive, got {fps}")
+    problem = not_regular(path)
+    if problem:
+        raise BadInputError(path, problem)
     if hfov_deg is not None and not 0 < hfov_deg < 180:
         raise ValueError(f"hfov_deg must be between 0 and 180 degrees, got {hfov_deg}")
     telemetry = read_srt(find_sidecar(path))
