@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +161,34 @@ def test_a_fifo_among_the_photos_is_skipped_and_outputs_are_readable_by_others(t
     written = [p for p in run_dir.rglob("*") if p.is_file()]
     assert written and {oct(p.stat().st_mode & 0o777) for p in written} == {"0o644"}
     assert oct((out / "ledger.sqlite").stat().st_mode & 0o777) == "0o644"
+
+
+@pytest.mark.slow
+def test_a_photo_whose_name_is_not_utf8_is_scanned_and_its_name_kept(tmp_path: Path) -> None:
+    """Names from old SD cards and Windows shares: the ledger could not store them, OpenCV crashed on them."""
+    flight = tmp_path / "flight"
+    flight.mkdir()
+    name = os.fsdecode(b"caf\xe9 0001.JPG")  # Latin-1, not UTF-8
+    shutil.copy(photos()[7], flight / name)
+    first = run_scan(flight, tmp_path / "out")
+    assert first.exit_code == 0, first.output
+    record = json.loads((first.run_dir / "run.json").read_text(encoding="utf-8"))  # strict UTF-8 JSON
+    assert record["frames"][0]["image"] == name and record["counts"]["findings"] > 0
+    features = json.loads((first.run_dir / "findings.geojson").read_text(encoding="utf-8"))["features"]
+    assert {f["properties"]["image"] for f in features} == {name}
+    assert "caf\\udce9 0001.JPG" in (first.run_dir / "report.html").read_text(encoding="utf-8")  # shown escaped
+    with sqlite3.connect(tmp_path / "out" / "ledger.sqlite") as db:
+        assert db.execute("SELECT path FROM photos").fetchone()[0] == os.fsencode(str(flight / name))
+    again = run_scan(flight, tmp_path / "out")
+    assert again.exit_code == 4, again.output  # known by its bytes: nothing to do
+
+
+def test_a_video_whose_name_is_not_utf8_is_refused_with_a_reason(tmp_path: Path) -> None:
+    from dronecheck.errors import BadInputError
+    from dronecheck.ingest import read_video
+
+    video = tmp_path / os.fsdecode(b"vid\xe9o.MP4")
+    shutil.copy(ROOT / "datasets" / "sample-vessels" / "DJI_0001.MP4", video)
+    shutil.copy(ROOT / "datasets" / "sample-vessels" / "DJI_0001.SRT", video.with_suffix(".SRT"))
+    with pytest.raises(BadInputError, match="not valid UTF-8"):
+        read_video(video)

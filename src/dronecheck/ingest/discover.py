@@ -42,6 +42,20 @@ def not_regular(path: Path) -> str | None:
     return f"not a regular file but {kind}"
 
 
+def utf8_name(path: Path) -> bool:
+    """Whether the path is valid UTF-8. Names from old cards and Windows shares may not be: Python holds their
+    bytes as surrogate escapes, which OpenCV and SQLite cannot take as text.
+
+    >>> utf8_name(Path("DJI_0001.JPG")), utf8_name(Path(os.fsdecode(b"caf\\xe9.JPG")))
+    (True, False)
+    """
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _files(folder: Path) -> list[Path]:
     """Every file under `folder`, sorted, passing over hidden files and not entering hidden folders."""
     found = []

@@ -14,7 +14,7 @@ from PIL import Image, UnidentifiedImageError
 
 from dronecheck.errors import BadInputError
 from dronecheck.ingest.cameras import focal_px
-from dronecheck.ingest.discover import not_regular
+from dronecheck.ingest.discover import not_regular, utf8_name
 from dronecheck.ingest.exif import Exif, read_exif
 from dronecheck.ingest.position import gps_problem
 from dronecheck.ingest.xmp import dji_fields
@@ -167,7 +167,10 @@ def _decode_jpeg(path: Path) -> np.ndarray | None:
     """
     if path.suffix.lower() not in JPEG_SUFFIXES or not _ends_whole(path):
         return None
-    return cv2.imread(str(path), cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
+    flags = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION
+    if not utf8_name(path):  # OpenCV crashes the process on such a name: it gets the bytes instead
+        return cv2.imdecode(np.fromfile(path, dtype=np.uint8), flags)
+    return cv2.imread(str(path), flags)
 
 
 def load_pixels(frame: Frame | Path) -> np.ndarray:

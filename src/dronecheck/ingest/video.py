@@ -18,7 +18,7 @@ import numpy as np
 
 from dronecheck.errors import BadInputError
 from dronecheck.hashing import file_sha256
-from dronecheck.ingest.discover import not_regular
+from dronecheck.ingest.discover import not_regular, utf8_name
 from dronecheck.ingest.srt import Telemetry, TelemetrySample, read_srt, sample_at
 from dronecheck.types import Camera, Frame, Pose
 
@@ -73,6 +73,8 @@ def _frame_rate(path: Path) -> float:
 def sampled_count(path: Path, fps: float) -> int | None:
     """How many frames `read_video` gives at `fps`, from the frame count the file states; None when it
     states none or cannot be opened."""
+    if not_regular(path) or not utf8_name(path):  # opening those would block or crash: read_video says why
+        return None
     capture = cv2.VideoCapture(str(path))
     try:
         count, rate = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), capture.get(cv2.CAP_PROP_FPS)
@@ -153,6 +155,8 @@ def read_video(path: Path, *, fps: float = 1.0, hfov_deg: float | None = None,
     problem = not_regular(path)
     if problem:
         raise BadInputError(path, problem)
+    if not utf8_name(path):  # OpenCV crashes the process on such a name, and reads videos only by name
+        raise BadInputError(path, "the name is not valid UTF-8, which OpenCV cannot open: rename the file")
     if hfov_deg is not None and not 0 < hfov_deg < 180:
         raise ValueError(f"hfov_deg must be between 0 and 180 degrees, got {hfov_deg}")
     telemetry = read_srt(find_sidecar(path))

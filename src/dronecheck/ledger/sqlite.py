@@ -13,6 +13,7 @@ sha256: change any of them and every photo is scanned again.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -119,6 +120,25 @@ class RunRow:
         return json.loads(self.info) if self.info else {}
 
 
+def stored(text: str) -> str | bytes:
+    """A path or name as SQLite can keep it: the text, or its bytes where it is no valid UTF-8 (a name from an
+    old card or a Windows share, which Python holds with surrogate escapes).
+
+    >>> stored("DJI_0001.JPG"), stored(os.fsdecode(b"caf\\xe9.JPG"))
+    ('DJI_0001.JPG', b'caf\\xe9.JPG')
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text)
+    return text
+
+
+def loaded(value: Any) -> Any:
+    """A value read from the ledger, with a stored name's bytes back as the text Python names the file by."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
 def frame_to_json(frame: Frame) -> str:
     data = asdict(frame)
     data["path"] = str(frame.path)
@@ -190,11 +210,12 @@ class Ledger:
     # -- photos ------------------------------------------------------------------------------
     def cached_sha256(self, path: Path, size: int, mtime_ns: int) -> str | None:
         row = self.db.execute("SELECT sha256 FROM hashes WHERE path=? AND size=? AND mtime_ns=?",
-                              (str(path), size, mtime_ns)).fetchone()
+                              (stored(str(path)), size, mtime_ns)).fetchone()
         return row["sha256"] if row else None
 
     def remember_sha256(self, path: Path, size: int, mtime_ns: int, sha256: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?)", (str(path), size, mtime_ns, sha256))
+        self.db.execute("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?)",
+                        (stored(str(path)), size, mtime_ns, sha256))
 
     def done(self, settings: str) -> set[str]:
         """The sha256 of every photo already scanned with these settings."""
@@ -214,14 +235,14 @@ class Ledger:
         now = datetime.now().astimezone().isoformat()
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO videos VALUES (?, ?, ?, ?, ?, ?)",
-                           [(sha, settings, run_id, path, n, now) for sha, path, n in videos])
+                           [(sha, settings, run_id, stored(path), n, now) for sha, path, n in videos])
             db.executemany("INSERT OR REPLACE INTO photos VALUES (?, ?, ?, ?, ?, ?)",
-                           [(f.sha256, settings, run_id, str(f.path), frame_to_json(f), now) for f in frames])
+                           [(f.sha256, settings, run_id, stored(str(f.path)), frame_to_json(f), now) for f in frames])
             db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?)",
                            [(f.id, run_id, f.frame.sha256, f.class_name, crops.get(f.id), finding_to_json(f))
                             for f in findings])
             db.executemany("INSERT OR REPLACE INTO failures VALUES (?, ?, ?)",
-                           [(run_id, path, reason) for path, reason in failures])
+                           [(run_id, stored(path), stored(reason)) for path, reason in failures])
 
     def clear_failures(self, run_id: str) -> None:
         with self.transaction() as db:
@@ -235,7 +256,7 @@ class Ledger:
                                (run_id,)).fetchall()
         findings = [finding_from_json(r["finding"], frames[r["photo_sha256"]]) for r in rows]
         crops = {r["id"]: r["crop"] for r in rows if r["crop"]}
-        failures = [(r["path"], r["reason"]) for r in self.db.execute(
+        failures = [(loaded(r["path"]), loaded(r["reason"])) for r in self.db.execute(
             "SELECT path, reason FROM failures WHERE run_id=? ORDER BY rowid", (run_id,))]
         return list(frames.values()), findings, crops, failures
 
@@ -243,7 +264,7 @@ class Ledger:
     def start_run(self, row: RunRow) -> None:
         with self.transaction() as db:
             db.execute(f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * len(RunRow.__dataclass_fields__))})",
-                       tuple(asdict(row).values()))
+                       tuple(stored(v) if isinstance(v, str) else v for v in asdict(row).values()))
 
     def finish_run(self, run_id: str, **values: Any) -> None:
         columns = ", ".join(f"{k}=?" for k in values)
@@ -252,11 +273,11 @@ class Ledger:
 
     def runs(self, limit: int | None = None) -> list[RunRow]:
         query = "SELECT * FROM runs ORDER BY started DESC, rowid DESC" + (f" LIMIT {int(limit)}" if limit else "")
-        return [RunRow(**dict(r)) for r in self.db.execute(query)]
+        return [_run_row(r) for r in self.db.execute(query)]
 
     def run(self, run_id: str) -> RunRow | None:
         row = self.db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        return RunRow(**dict(row)) if row else None
+        return _run_row(row) if row else None
 
     def interrupted(self, inbox: str, settings: str) -> RunRow | None:
         """Mark runs left 'running' as interrupted; return the last one of this inbox and settings.
@@ -285,6 +306,10 @@ class Ledger:
             key = (r["run_id"], r["photo_sha256"])
             frame = frames.setdefault(key, frame_from_json(r["frame"]))
             yield runs[r["run_id"]], finding_from_json(r["finding"], frame), r["crop"]
+
+
+def _run_row(row: sqlite3.Row) -> RunRow:
+    return RunRow(**{k: loaded(v) for k, v in dict(row).items()})
 
 
 def _reason(exc: BaseException) -> str:

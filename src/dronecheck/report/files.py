@@ -35,5 +35,11 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def text_bytes(text: str) -> bytes:
+    """UTF-8, with a file name that is no valid UTF-8 (held with surrogate escapes) written escaped, as \\udcXX:
+    in JSON that is a valid escape, and in HTML it shows which byte it was."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def write_json(path: Path, obj: Any) -> None:
-    write_atomic(path, (json.dumps(obj, indent=1, ensure_ascii=False) + "\n").encode())
+    write_atomic(path, text_bytes(json.dumps(obj, indent=1, ensure_ascii=False) + "\n"))

@@ -14,7 +14,7 @@ from dronecheck import __version__
 from dronecheck.analyse.rules import SUSPECTED
 from dronecheck.analyse.zones import Zone
 from dronecheck.report import planview
-from dronecheck.report.files import write_atomic
+from dronecheck.report.files import text_bytes, write_atomic
 from dronecheck.run import RunResult
 
 EVIDENCE_CROPS = 6
@@ -109,4 +109,4 @@ def write_report(run: RunResult, card: dict[str, Any], path: Path) -> None:
                       autoescape=select_autoescape(["html", "j2"]))
     env.filters["when"] = when
     html = env.get_template("report.html.j2").render(**context(run, card))
-    write_atomic(path, html.encode())
+    write_atomic(path, text_bytes(html))
