@@ -37,7 +37,6 @@ from dronecheck.geo.georef import georeference
 from dronecheck.hashing import file_sha256
 from dronecheck.ingest import discover
 from dronecheck.ingest.ahead import Loaded, prefetched, read_ahead, video_frames
-from dronecheck.ingest.discover import not_regular
 from dronecheck.ingest.video import sampled_count
 from dronecheck.ledger.lock import ledger_lock
 from dronecheck.ledger.sqlite import Ledger, RunRow
@@ -262,9 +261,7 @@ def _todo(ledger: Ledger, photos: list[Path], videos: list[Path], settings: str,
 
 def _sha256_cached(ledger: Ledger, path: Path) -> str | None:
     """The file's sha256, from the ledger's cache when its size and time are unchanged; None when it cannot be
-    read to its end (reading it will fail and say why): a FIFO named like a photo would block the hash."""
-    if not_regular(path):
-        return None
+    read (a FIFO named like a photo, say): reading it will fail and say why."""
     try:
         stat = path.stat()
         sha = ledger.cached_sha256(path.resolve(), stat.st_size, stat.st_mtime_ns)
