@@ -166,7 +166,7 @@ def _box_precision(pairs: list[tuple[np.ndarray, Detections]]) -> float:
 
 
 def score_as_scan(profile: Profile, data: Path, *, split: str = "test", device: str | None = None,
-                     batch: int = 4) -> dict[str, Any]:
+                  batch: int = 4) -> dict[str, Any]:
     """Score the profile's model the way `scan` sees photos: whole photos at the profile's image
     size, or tiled as the profile says, with the same merging.
 
