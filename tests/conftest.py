@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -40,6 +44,24 @@ def run_scan(path: Path, out: Path, *args: str) -> Scan:
     result = CliRunner().invoke(app, ["scan", str(path), "--out", str(out), *args])
     runs = sorted(out.glob("*/*/run.json"))
     return Scan(result.exit_code, result.output, runs[-1].parent if runs else None)
+
+
+def ids(scan: Scan) -> set[str]:
+    assert scan.run_dir is not None
+    return {f["id"] for f in json.loads((scan.run_dir / "findings.geojson").read_text())["features"]}
+
+
+def dronecheck(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "dronecheck", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def photos_done(ledger: Path) -> int:
+    try:
+        with sqlite3.connect(ledger, timeout=1) as db:
+            return db.execute("SELECT count(*) FROM photos").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
 
 
 def photos(n: int | None = None) -> list[Path]:

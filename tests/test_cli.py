@@ -160,6 +160,8 @@ def test_a_fifo_among_the_photos_is_skipped_and_outputs_are_readable_by_others(t
     assert record["counts"]["photos_scanned"] == 1
     written = [p for p in run_dir.rglob("*") if p.is_file()]
     assert written and {oct(p.stat().st_mode & 0o777) for p in written} == {"0o644"}
+    folders = [run_dir, run_dir.parent, *(p for p in run_dir.rglob("*") if p.is_dir())]
+    assert {oct(p.stat().st_mode & 0o777) for p in folders} == {"0o755"}
     assert oct((out / "ledger.sqlite").stat().st_mode & 0o777) == "0o644"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,28 +13,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import CRACKS_WEIGHTS, FLIGHT, Scan, copy_photos, photos, run_scan
+from conftest import CRACKS_WEIGHTS, FLIGHT, Scan, copy_photos, dronecheck, ids, photos, photos_done, run_scan
 from dronecheck.cli import app
 
 pytestmark = pytest.mark.slow  # these tests run the model
-
-
-def ids(scan: Scan) -> set[str]:
-    assert scan.run_dir is not None
-    return {f["id"] for f in json.loads((scan.run_dir / "findings.geojson").read_text())["features"]}
-
-
-def dronecheck(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "dronecheck", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def photos_done(ledger: Path) -> int:
-    try:
-        with sqlite3.connect(ledger, timeout=1) as db:
-            return db.execute("SELECT count(*) FROM photos").fetchone()[0]
-    except sqlite3.OperationalError:  # not created yet
-        return 0
 
 
 def test_kill_9_midway_then_rerun_gives_the_findings_of_an_uninterrupted_run(demo: Scan, tmp_path: Path) -> None:

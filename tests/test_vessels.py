@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import Scan, run_scan
+from conftest import Scan, dronecheck, photos_done, run_scan
 from dronecheck.cli import app
 from dronecheck.geo.crs import enu_to_lonlat
 from vessel_video import Drone, VesselVideo, make_vessel_video
@@ -39,6 +41,10 @@ def zones_file(path: Path, video: VesselVideo, zones: list[dict[str, Any]], offs
 def features(scan: Scan, name: str) -> list[dict[str, Any]]:
     assert scan.run_dir is not None
     return json.loads((scan.run_dir / name).read_text())["features"]
+
+
+def without_run(feature: dict[str, Any]) -> dict[str, Any]:
+    return {**feature, "properties": {k: v for k, v in feature["properties"].items() if k != "run"}}
 
 
 def course_error(a: float, b: float) -> float:
@@ -69,6 +75,30 @@ def test_a_vessel_filmed_by_a_moving_drone_gives_its_speed_and_course(harbour) -
     record = json.loads((scan.run_dir / "run.json").read_text())
     assert record["counts"]["videos_scanned"] == 1 and record["counts"]["video_frames_scanned"] == 60
     assert record["counts"]["tracks"] == 1
+
+
+def test_kill_9_midway_through_a_video_then_rerun_gives_the_tracks_and_violations_of_an_uninterrupted_run(
+        harbour, tmp_path: Path) -> None:  # noqa: ANN001
+    _, scan, root = harbour  # before the next test writes the port's violations again with another limit
+    out = tmp_path / "out"
+    args = ("scan", str(root / "flight"), "--out", str(out), "--profile", "ships", "--fps", FPS, "--zones",
+            str(root / "port.geojson"))
+    victim = dronecheck(*args)
+    deadline = time.monotonic() + 120
+    while photos_done(out / "ledger.sqlite") < 20 and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert victim.returncode == -signal.SIGKILL, "the scan ended before it could be killed"
+    assert 20 <= photos_done(out / "ledger.sqlite") < 60, "killed midway through the video's 60 frames"
+    rerun = run_scan(root / "flight", out, *args[4:])
+    assert rerun.exit_code == 0 and "resumed" in rerun.output, rerun.output
+    for name in ("tracks.geojson", "violations.geojson"):
+        assert features(rerun, name) == features(scan, name), name
+    assert [without_run(f) for f in features(rerun, "findings.geojson")] == [
+        without_run(f) for f in features(scan, "findings.geojson")]
+    record = json.loads((rerun.run_dir / "run.json").read_text())
+    assert record["counts"]["video_frames_scanned"] == 60 and record["resumed"]
 
 
 def test_the_port_speed_limit_fires_above_the_limit_and_not_below(harbour) -> None:  # noqa: ANN001

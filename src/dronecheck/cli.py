@@ -6,7 +6,12 @@ that place shows the traceback too.
 from __future__ import annotations
 
 import json
+import signal
+import threading
+import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -33,7 +38,7 @@ out = Console()
 
 def _error(message: object) -> None:
     """One line on stderr; the message is printed as it is (paths and [[inbox]] are not rich markup)."""
-    err.print(f"[red]error:[/red] {escape(str(message))}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(str(message))}", highlight=False, soft_wrap=True)  # one line, however long
 
 
 def fail(exc: BaseException, debug: bool) -> ExitCode:
@@ -173,12 +178,38 @@ def scan(
         logs.setup(json_lines=True)
     flags = Settings(profile, weights, out_dir, ledger, device, conf, iou, batch, fps, hfov, zones)
     timeout = (None if wait_timeout is None else wait_timeout) if wait else 0
-    codes = [_scan_one(job_path, settings, timeout, bar=not log_json, debug=ctx.obj["debug"])
-             for job_path, settings in scan_jobs(path, flags, config)]
+    codes = []
+    with _stop_on_signals() as stop:
+        for job_path, settings in scan_jobs(path, flags, config):
+            if stop.is_set():  # the inboxes not begun wait for the next scan
+                codes.append(ExitCode.INTERRUPTED)
+                break
+            codes.append(_scan_one(job_path, settings, timeout, bar=not log_json, debug=ctx.obj["debug"], stop=stop))
     raise typer.Exit(code=next(c for c in WORST_FIRST if c in codes))
 
 
-def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool, debug: bool) -> ExitCode:
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event that SIGTERM (what systemd, cron's timeout and `kill` send) and Ctrl-C set, so that the scan
+    stops after the batch in flight with nothing lost; a second signal stops it at once, as it would have."""
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: object) -> None:
+        signal.signal(signum, previous[signum])
+        stop.set()
+        err.print(f"{signal.Signals(signum).name}: stopping after the batch in flight (send it again to stop at "
+                  "once)", highlight=False, soft_wrap=True)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool, debug: bool,
+              stop: threading.Event) -> ExitCode:
     """One inbox's scan; its error is said in one line and the next inbox goes on."""
     from dronecheck.pipeline.scan import scan as run_scan
     from dronecheck.profiles import load_profile
@@ -193,7 +224,7 @@ def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool, deb
                       TextColumn("{task.fields[name]}"), console=err, transient=True, disable=not bar) as progress:
             task = progress.add_task(f"scanning {path.name}", total=None, name="")
             run = run_scan(options, lambda done, total, name: progress.update(task, completed=done, total=total,
-                                                                              name=name))
+                                                                              name=name), stop)
     except DronecheckError as exc:
         return fail(exc, debug)
     _summary(run)
@@ -206,8 +237,9 @@ def _summary(run: RunResult) -> None:
         out.print(f"nothing to do in {run.flight}: {counts['files_already_done']} file(s), all scanned before "
                   "with this profile and model")
         return
-    table = Table(title=f"{run.flight} · run {run.run_id}" + (" (resumed)" if run.resumed else ""),
-                  show_header=False)
+    state = " (interrupted: the next scan goes on from here)" if run.interrupted else ""
+    state = state or (" (resumed)" if run.resumed else "")
+    table = Table(title=f"{run.flight} · run {run.run_id}{state}", show_header=False)
     table.add_row("photos scanned", str(counts["photos_scanned"]))
     if counts["videos_scanned"]:
         table.add_row("videos scanned", f"{counts['videos_scanned']} ({counts['video_frames_scanned']} frames)")
@@ -222,8 +254,9 @@ def _summary(run: RunResult) -> None:
         table.add_row("suspected violations", str(counts["violations"]))
     table.add_row("model", f"{run.model.name} on {run.model.device}")
     table.add_row("seconds", " · ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))
-    table.add_row("report", str(run.run_dir / "report.html"))
-    table.add_row("GeoJSON", str(run.run_dir / "findings.geojson"))
+    if not run.interrupted:  # an interrupted run writes its outputs when it is taken up again
+        table.add_row("report", str(run.run_dir / "report.html"))
+        table.add_row("GeoJSON", str(run.run_dir / "findings.geojson"))
     out.print(table)
 
 
@@ -304,6 +337,81 @@ def export(
         collection = export_all(ledgers, target, profile, since)
     write_json(target, collection)
     out.print(f"written: {target} ({len(collection['features'])} findings)")
+
+
+ledger_app = typer.Typer(no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger", help="Check the ledger, or back it up; both are safe while a scan writes it.")
+
+
+@ledger_app.command("check")
+def ledger_check(
+    ctx: typer.Context,
+    out_dir: OutOpt = None,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Check each ledger with SQLite's integrity_check and foreign_key_check, and count what it holds.
+
+    Exit 0 when every ledger is sound; 1 when one is damaged or cannot be opened. A damaged
+    ledger is only read, never changed, and no ledger is made where there is none.
+
+    Example: dronecheck ledger check --config /etc/dronecheck.toml
+    """
+    from dronecheck.config import ledger_paths
+    from dronecheck.ledger.sqlite import existing
+
+    codes = [_check_one(path, ctx.obj["debug"]) for path in existing(ledger_paths(config, out_dir, ledger))]
+    raise typer.Exit(code=next(c for c in WORST_FIRST if c in codes))
+
+
+def _check_one(path: Path, debug: bool) -> ExitCode:
+    """One ledger's check, printed; its error is said in one line and the next ledger is checked."""
+    from dronecheck.ledger.maintenance import check
+
+    try:
+        health = check(path)
+    except DronecheckError as exc:
+        return fail(exc, debug)
+    out.print(f"{path}: {'ok' if health.ok else 'damaged'}", markup=False, highlight=False, soft_wrap=True)
+    for problem in health.problems:
+        out.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+    if health.ok:
+        out.print(f"  {health.summary()}", markup=False, highlight=False, soft_wrap=True)
+        return ExitCode.OK
+    more = f" (+{len(health.problems) - 1} more, listed above)" if len(health.problems) > 1 else ""
+    _error(f"{path}: the ledger is damaged: {health.problems[0]}{more}")
+    return ExitCode.ERROR
+
+
+@ledger_app.command("backup")
+def ledger_backup(
+    target: Annotated[Path, typer.Argument(metavar="FILE", help="Where the copy goes.", dir_okay=False)],
+    out_dir: OutOpt = None,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE when it exists.")] = False,
+) -> None:
+    """Copy the ledger to FILE with SQLite's online backup, then check the copy.
+
+    Safe while a scan writes: the copy holds the batches committed when it starts, not the
+    one in flight, and takes no lock the scan needs. FILE is written beside and renamed, so
+    it is never half a copy.
+
+    Example: dronecheck ledger backup /backup/ledger-$(date +%F).sqlite --out /srv/dronecheck/outputs
+    """
+    from dronecheck.config import ledger_paths
+    from dronecheck.ledger.maintenance import backup
+    from dronecheck.ledger.sqlite import existing
+
+    paths = existing(ledger_paths(config, out_dir, ledger))
+    if len(paths) > 1:
+        raise ConfigError(f"the config has {len(paths)} ledgers ({', '.join(map(str, paths))}): "
+                          "give the one to back up with --ledger")
+    started = time.perf_counter()
+    health = backup(paths[0], target, force)
+    out.print(f"backed up {paths[0]} to {target} in {time.perf_counter() - started:.2f} s: ok",
+              markup=False, highlight=False, soft_wrap=True)
+    out.print(f"  {health.summary()}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -42,6 +42,15 @@ class ModelError(DronecheckError, RuntimeError):
     """Weights that cannot be loaded, or a device that cannot be used."""
 
 
+class OutputError(DronecheckError, OSError):
+    """An output file or folder that cannot be written (disk full, read-only, no permission). The run stays
+    open in the ledger, so the next scan writes its outputs again."""
+
+    def __init__(self, path: object, exc: OSError) -> None:
+        super().__init__(f"{path}: cannot write ({exc.strerror or exc})")
+        self.path = path
+
+
 class LedgerError(DronecheckError):
     """A ledger that cannot be opened, read or written (locked, corrupt, read-only, disk full)."""
 

@@ -69,6 +69,7 @@ class RunResult:
     ignored: list[str] = field(default_factory=list)
     already_done: int = 0  # photos and videos found that an earlier run scanned with the same settings
     resumed: bool = False  # this run took up an interrupted one
+    interrupted: bool = False  # stopped by a signal before it had done all its work
     timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     model: ModelInfo | None = None
     finished: datetime | None = None
@@ -77,14 +78,16 @@ class RunResult:
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         if self.skipped:
             return ExitCode.SOME_FAILED
         return ExitCode.OK if self.frames else ExitCode.NOTHING_TO_DO
 
     @property
     def status(self) -> str:
-        return {ExitCode.OK: "done", ExitCode.SOME_FAILED: "some-failed",
-                ExitCode.NOTHING_TO_DO: "nothing-to-do"}[self.exit_code]
+        return {ExitCode.OK: "done", ExitCode.SOME_FAILED: "some-failed", ExitCode.NOTHING_TO_DO: "nothing-to-do",
+                ExitCode.INTERRUPTED: "interrupted"}[self.exit_code]
 
     @property
     def counts(self) -> dict[str, object]:

@@ -187,7 +187,8 @@ class ExitCode(IntEnum):
     SOME_FAILED = 3  # some files could not be scanned; the rest were scanned and written
     NOTHING_TO_DO = 4  # no photos or videos, or all were scanned before with the same settings and model
     LOCKED = 5  # another scan holds the ledger
+    INTERRUPTED = 6  # stopped by SIGTERM or Ctrl-C after its batch in flight; the next scan goes on from there
 
 
-WORST_FIRST = (ExitCode.ERROR, ExitCode.CONFIG, ExitCode.LOCKED, ExitCode.SOME_FAILED, ExitCode.OK,
-               ExitCode.NOTHING_TO_DO)
+WORST_FIRST = (ExitCode.INTERRUPTED, ExitCode.ERROR, ExitCode.CONFIG, ExitCode.LOCKED, ExitCode.SOME_FAILED,
+               ExitCode.OK, ExitCode.NOTHING_TO_DO)

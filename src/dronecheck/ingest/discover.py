@@ -56,12 +56,21 @@ def utf8_name(path: Path) -> bool:
     return True
 
 
+def _named_like_media(name: str) -> bool:
+    return Path(name).suffix.lower() in PHOTO_SUFFIXES | VIDEO_SUFFIXES
+
+
 def _files(folder: Path) -> list[Path]:
-    """Every file under `folder`, sorted, passing over hidden files and not entering hidden folders."""
+    """Every file under `folder`, sorted, passing over hidden files and not entering hidden folders.
+
+    Links to folders are not followed (a link loop cannot trap the walk). A folder named like a
+    photo or video is listed too, so that the scan says it skipped it; its files are searched all the same.
+    """
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found += [Path(root, f) for f in files if not f.startswith(".")]
+        found += [Path(root, d) for d in dirs if _named_like_media(d)]
     return sorted(found)
 
 

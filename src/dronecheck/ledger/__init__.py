@@ -1,2 +1,2 @@
-"""What dronecheck remembers between runs: the SQLite ledger (`sqlite`) and the lock that keeps two
-scans off one ledger (`lock`)."""
+"""What dronecheck remembers between runs: the SQLite ledger (`sqlite`), the lock that keeps two
+scans off one ledger (`lock`), and its check and backup (`maintenance`)."""

@@ -3,7 +3,9 @@
 A nightly run asks it which photos are new; a run killed halfway finds its finished photos
 here and goes on from there. Each batch of photos is committed in one transaction, so a
 kill at any moment loses at most the batch in flight. WAL mode keeps readers (`dronecheck
-runs`) from blocking a scan.
+runs`, `report`, `export`, `ledger check` and `backup`) from blocking a scan, and a scan from
+blocking them: a reader opens the ledger read-only (`Ledger(path, read_only=True)`), so it never
+asks for the write lock a scan holds through a batch.
 
 A photo is known by the sha256 of its bytes, so a renamed or moved photo is not new. The
 "settings" key is a hash of the profile name, its thresholds and tiling, and the model's
@@ -15,7 +17,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+import urllib.parse
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -25,6 +28,8 @@ from typing import Any
 
 from dronecheck.errors import LedgerError
 from dronecheck.types import Camera, Finding, Frame, Pose
+
+BUSY_TIMEOUT_S = 30  # how long a statement waits for a lock another connection holds (a checkpoint, a batch)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -172,19 +177,19 @@ class Ledger:
 
     Use it as a context manager: it is closed at the end, and an SQLite error inside the
     block (locked, corrupt, read-only, disk full) comes out as a LedgerError naming the file.
+
+    A scan opens it to write: the file and its tables are made where there are none. With
+    `read_only` the ledger must be there already and nothing is made or changed: no schema,
+    no journal mode, and SQLite refuses every write (query_only). So a reader never waits for
+    the write lock a scan holds, and never writes into a file that is no sound ledger.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)  # transactions are explicit
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")  # a committed batch survives a power cut too
-            self.db.executescript(SCHEMA)
+            self.db = _open_existing(path) if read_only else _open_for_writing(path)
         except (sqlite3.Error, OSError) as exc:
-            raise LedgerError(f"{path}: cannot open the ledger ({_reason(exc)})") from exc
+            raise LedgerError(f"{path}: cannot open the ledger ({error_text(exc)})") from exc
 
     def __enter__(self) -> Ledger:
         return self
@@ -192,7 +197,7 @@ class Ledger:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
         if isinstance(exc, sqlite3.Error):
-            raise LedgerError(f"{self.path}: {_reason(exc)}") from exc
+            raise LedgerError(f"{self.path}: {error_text(exc)}") from exc
 
     def close(self) -> None:
         self.db.close()
@@ -280,15 +285,18 @@ class Ledger:
         return _run_row(row) if row else None
 
     def interrupted(self, inbox: str, settings: str) -> RunRow | None:
-        """Mark runs left 'running' as interrupted; return the last one of this inbox and settings.
+        """Mark runs left 'running' as interrupted; return the last run of this inbox and settings when it
+        was interrupted (killed, or stopped by a signal), to be taken up again.
 
         Call it only while holding the ledger's lock: then no other scan is running, so a run
         still marked 'running' was killed.
         """
-        stale = [r for r in self.runs() if r.status == "running"]
-        for r in stale:
-            self.finish_run(r.run_id, status="interrupted")
-        return next((r for r in stale if r.inbox == inbox and r.settings == settings), None)
+        runs = self.runs()
+        for r in runs:
+            if r.status == "running":
+                self.finish_run(r.run_id, status="interrupted")
+        last = next((r for r in runs if r.inbox == inbox and r.settings == settings), None)
+        return last if last and last.status in ("running", "interrupted") else None
 
     def all_findings(self) -> Iterator[tuple[RunRow, Finding, str | None]]:
         """Every finding of every run, newest run first, each id once."""
@@ -308,9 +316,56 @@ class Ledger:
             yield runs[r["run_id"]], finding_from_json(r["finding"], frame), r["crop"]
 
 
+def existing(paths: Sequence[Path]) -> list[Path]:
+    """The ledgers at `paths` that exist (a config's inbox not scanned yet has none); LedgerError when none does."""
+    found = [p for p in paths if p.exists()]
+    if not found:
+        looked = ", ".join(str(p) for p in paths)
+        raise LedgerError(f"no ledger found (looked for {looked}); scan something first")
+    return found
+
+
+def _open_for_writing(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)  # transactions are explicit
+    try:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")  # a committed batch survives a power cut too
+        db.executescript(SCHEMA)
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+def _open_existing(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the ledger at `path`; LedgerError when there is none or it is no ledger.
+
+    mode=rw, not mode=ro: SQLite never creates the file, and the last connection to close still
+    folds the WAL back into the file and removes it, as a scan's does (a mode=ro one leaves it).
+    """
+    if not path.exists():
+        raise LedgerError(f"no ledger at {path}")
+    if not path.is_file():
+        raise LedgerError(f"{path}: not a ledger but a folder or special file")
+    uri = f"file:{urllib.parse.quote(os.fsencode(path))}?mode=rw"
+    db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA query_only=ON")
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='runs'").fetchone():
+            raise LedgerError(f"{path}: not a dronecheck ledger (an SQLite file without its runs table)")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 def _run_row(row: sqlite3.Row) -> RunRow:
     return RunRow(**{k: loaded(v) for k, v in dict(row).items()})
 
 
-def _reason(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
+    """What went wrong, for a message that names the file itself: the OS's words without the path, or SQLite's."""
     return str(exc.strerror or exc) if isinstance(exc, OSError) else str(exc)

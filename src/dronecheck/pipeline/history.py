@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dronecheck.analyse.plan import Plan, analyse
-from dronecheck.errors import DronecheckError, LedgerError
-from dronecheck.ledger.sqlite import Ledger, RunRow
+from dronecheck.errors import DronecheckError
+from dronecheck.ledger.sqlite import Ledger, RunRow, existing
 from dronecheck.pipeline.outputs import write_outputs
 from dronecheck.report.geojson import RunContext, findings_collection
 from dronecheck.run import RunResult
@@ -25,13 +25,10 @@ from dronecheck.types import ModelInfo, Skipped
 
 @contextmanager
 def open_ledgers(paths: Sequence[Path]) -> Iterator[list[Ledger]]:
-    """The ledgers at `paths` that exist, closed at the end; LedgerError when none does."""
-    found = [p for p in paths if p.is_file()]
-    if not found:
-        looked = ", ".join(str(p) for p in paths)
-        raise LedgerError(f"no ledger found (looked for {looked}); scan something first")
+    """The ledgers at `paths` that exist, opened read-only (a scan may be writing them), closed at the end;
+    LedgerError when none exists."""
     with ExitStack() as stack:
-        yield [stack.enter_context(Ledger(p)) for p in found]
+        yield [stack.enter_context(Ledger(p, read_only=True)) for p in existing(paths)]
 
 
 def rebuild(ledger: Ledger, run_id: str, zones: Path | None = None) -> RunResult:

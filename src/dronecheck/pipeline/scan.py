@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from dronecheck.pipeline.outputs import write_outputs
 from dronecheck.pipeline.tiles import batches, model_inputs, tile_size_of
 from dronecheck.profiles import Profile
 from dronecheck.report.crops import write_crop
+from dronecheck.report.files import make_dirs
 from dronecheck.run import RunResult, ScanOptions
 from dronecheck.types import Finding, Frame, ModelInfo, Skipped
 
@@ -137,12 +139,14 @@ class Job:
     zones: list[Zone]
 
 
-def scan(options: ScanOptions, on_photo: Progress | None = None) -> RunResult:
+def scan(options: ScanOptions, on_photo: Progress | None = None, stop: threading.Event | None = None) -> RunResult:
     """Scan the photos and videos under `options.path` that the ledger has not seen with these settings.
 
     Holds the ledger's lock for the whole run (LockedError when another scan has it). Bad
     files are skipped and listed; the rest are scanned, committed batch by batch, and written.
-    `on_photo(frames done, frames expected or None, name)` follows the progress.
+    `on_photo(frames done, frames expected or None, name)` follows the progress. When `stop`
+    is set (the CLI sets it on SIGTERM) the batch in flight is committed and the run is left
+    "interrupted", with no outputs written: the next scan with the same settings goes on from there.
     """
     with ledger_lock(options.ledger_path, options.wait), Ledger(options.ledger_path) as ledger:
         job = _prepare(options, ledger)
@@ -154,8 +158,10 @@ def scan(options: ScanOptions, on_photo: Progress | None = None) -> RunResult:
                                  iou=options.iou_used, imgsz=options.profile.imgsz,
                                  tile_size=options.profile.tile_size, tile_overlap=options.profile.tile_overlap,
                                  full_pass=options.profile.full_pass)
-        _detect_all(ledger, job, detector, on_photo)
-        _finish(ledger, job)
+        if _detect_all(ledger, job, detector, on_photo, stop or threading.Event()):
+            _finish(ledger, job)
+        else:
+            _record_interrupted(ledger, job)
         return job.run
 
 
@@ -180,12 +186,14 @@ def _prepare(options: ScanOptions, ledger: Ledger) -> Job:
     return Job(options, run, work, settings, inbox, model_sha, zones)
 
 
-def _detect_all(ledger: Ledger, job: Job, detector: yolo.Detector, on_photo: Progress | None) -> None:
-    """Every frame to do, batch by batch: detected, georeferenced, cropped and committed to the ledger."""
+def _detect_all(ledger: Ledger, job: Job, detector: yolo.Detector, on_photo: Progress | None,
+                stop: threading.Event) -> bool:
+    """Every frame to do, batch by batch: detected, georeferenced, cropped and committed to the ledger.
+    False when `stop` was set before the last batch."""
     options, run = job.options, job.run
     batch = options.batch if isinstance(options.batch, int) else yolo.auto_batch(detector.device, detector.imgsz)
     run.model = model_info(detector, options.profile)
-    run.run_dir.mkdir(parents=True, exist_ok=True)
+    make_dirs(run.run_dir)
     ledger.start_run(_row(job, "running"))
     log.info("run %s started: %d photo(s) and %d video(s) to scan in %s, %d already done", run.run_id,
              len(job.work.photos), len(job.work.videos), options.path, run.already_done,
@@ -195,12 +203,15 @@ def _detect_all(ledger: Ledger, job: Job, detector: yolo.Detector, on_photo: Pro
     done = 0
     loaded = timed_items(_frames(job.work, options, run, batch), run.timings, "read")
     for items in batches(loaded, batch, lambda item: model_inputs(item, options.profile)):
+        if stop.is_set():  # checked once the next batch is there: a stop after the last batch stops nothing
+            return False
         frames, findings, failures, videos = _scan_batch(run, detector, items, batch)
         ledger.record_batch(run.run_id, job.settings, frames, findings, run.crops, failures, videos)
         done += len(frames) + len(failures)
         if on_photo:
             on_photo(done, total, items[-1].path.name)
         del items  # the batch's pixels go before the next photo is decoded, not after
+    return True
 
 
 def _finish(ledger: Ledger, job: Job) -> None:
@@ -315,6 +326,15 @@ def _summary_columns(run: RunResult) -> dict[str, object]:
             "files_failed": len(run.skipped), "files_already_done": run.already_done,
             "findings": len(run.findings), "seconds": round((finished - run.started).total_seconds(), 3),
             "exit_code": int(run.exit_code), "info": json.dumps(_info(run))}
+
+
+def _record_interrupted(ledger: Ledger, job: Job) -> None:
+    run = job.run
+    run.interrupted = True
+    ledger.finish_run(run.run_id, **_summary_columns(run))
+    log.warning("run %s interrupted after %d frame(s); the next scan of %s with the same settings goes on from "
+                "there", run.run_id, len(run.frames), job.options.path,
+                extra={"event": "run_interrupted", "run": run.run_id, "frames": len(run.frames)})
 
 
 def _record_nothing_to_do(ledger: Ledger, job: Job) -> None:

@@ -9,9 +9,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from dronecheck.errors import OutputError
+
 
 @functools.cache
-def _file_mode() -> int:
+def file_mode() -> int:
     """The mode a new file gets under the process's umask (0644 under the usual 022): mkstemp makes 0600,
     which the GIS team, a web server or a colleague in the group could not read."""
     umask = os.umask(0)
@@ -20,19 +22,36 @@ def _file_mode() -> int:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over the target; readable as the umask says."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write to a temporary file in the same folder, then rename over the target; readable as the umask says.
+
+    The temporary file is beside the target, not in the temp folder, so the rename never crosses
+    filesystems. Raises OutputError (disk full, read-only, no permission) with the old file untouched.
+    """
     try:
-        os.fchmod(fd, _file_mode())
+        make_dirs(path.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(path, exc) from exc
+    try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(path, exc) from exc
         raise
+
+
+def make_dirs(folder: Path) -> None:
+    """Make `folder` and its parents, as the umask says; OutputError when that cannot be done."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(folder, exc) from exc
 
 
 def text_bytes(text: str) -> bytes:
