@@ -37,7 +37,7 @@ HOSTILE: dict[str, str | None] = {
     "good.JPG": None,
     "below-ground.JPG": None,  # relative altitude -6.5 m
     "looking-up.JPG": None,  # gimbal pitch +30
-    "nan-angles.JPG": None,  # XMP gimbal pitch nan, yaw inf, altitude 1e400
+    "nan-angles.JPG": None,  # XMP gimbal pitch nan, yaw inf, altitude 1e400, flight pitch 999
     "zero-rationals.JPG": None,  # EXIF GPS and focal length as 0/0 rationals
     "markup-exif.JPG": None,  # EXIF Make and Model are markup, an XMP number is "<b" (escaped in the XML)
     "entities.JPG": None,  # XMP with nested entities (billion laughs) and an external entity
@@ -101,6 +101,7 @@ def write_real_variants(folder: Path) -> None:
     (folder / "looking-up.JPG").write_bytes(edited(data, b'GimbalPitchDegree="-90.00"', b'GimbalPitchDegree="+30.00"'))
     nan = edited(data, b'GimbalPitchDegree="-90.00"', b'GimbalPitchDegree="nan   "')
     nan = edited(nan, b'GimbalYawDegree="+35.00"', b'GimbalYawDegree="inf   "')
+    nan = edited(nan, b'FlightPitchDegree="-2.40"', b'FlightPitchDegree="+999."')  # out of range
     (folder / "nan-angles.JPG").write_bytes(edited(nan, b'RelativeAltitude="+6.50"', b'RelativeAltitude="1e400"'))
     exif = piexif.load(data)
     exif["GPS"][piexif.GPSIFD.GPSLatitude] = ((0, 0), (0, 0), (0, 0))
@@ -225,7 +226,8 @@ def test_an_impossible_pose_places_findings_at_the_camera_with_a_note(hostile) -
 def test_metadata_notes_name_what_was_refused(hostile) -> None:  # noqa: ANN001
     _, run_dir, _ = hostile
     notes = {f["image"]: " ".join(f.get("notes", [])) for f in strict_json(run_dir / "run.json")["frames"]}
-    assert "not a finite number" in notes["nan-angles.JPG"]
+    assert "not a finite number" in notes["nan-angles.JPG"] and "out of range" in notes["nan-angles.JPG"]
+    assert "3 pages (a multi-page TIFF): only the first is scanned" in notes["pages.tif"]
     assert "no GPS position" in notes["zero-rationals.JPG"]
     assert len(notes["entities.JPG"]) < 1000, "the entities were expanded"
     assert "root:" not in json.dumps(notes), "the external entity was read"

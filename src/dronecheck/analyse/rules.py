@@ -27,6 +27,7 @@ ever *suspected*: an inspector confirms it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -122,7 +123,7 @@ def _parse_rule(entry: Any, where: str, class_names: Sequence[str] | None) -> Ru
     if not isinstance(entry, dict):
         raise ProfileError(f"{where}: expected a table of keys, got {entry!r}")
     kind = entry.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ProfileError(f"{where}: key 'kind' is {kind!r}; expected one of {', '.join(sorted(KINDS))}")
     where = f"{where} ({kind})"
     required, optional = KINDS[kind]
@@ -159,8 +160,8 @@ def _value(key: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ProfileError(f"{where}: key 'min_observations' must be a whole number >= 1, got {value!r}")
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ProfileError(f"{where}: key {key!r} must be a number >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= sys.float_info.max:
+        raise ProfileError(f"{where}: key {key!r} must be a finite number >= 0, got {value!r}")  # not NaN, inf
     return float(value)
 
 

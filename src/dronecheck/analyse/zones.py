@@ -14,6 +14,7 @@ They are checked when the file is loaded, so a bad zone fails before a scan star
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
@@ -88,7 +89,7 @@ def load_zones(path: Path) -> list[Zone]:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInputError(path, f"cannot read zones file ({exc})") from exc
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError; a number of over 4300 digits; nesting too deep
         raise BadInputError(path, f"not valid JSON ({exc})") from exc
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"),
                                                                                              list):
@@ -109,6 +110,8 @@ def zone_from_feature(feature: Any) -> Zone:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise ValueError("not a GeoJSON Feature")
     props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise ValueError(f"properties is {type(props).__name__}, expected an object")
     name, kind = props.get("name"), props.get("kind")
     if not isinstance(name, str) or not name.strip():
         raise ValueError("property 'name' missing or not a text")
@@ -128,7 +131,8 @@ def _geometry(raw: Any) -> Polygon | MultiPolygon:
         raise ValueError(f"geometry is {kind or 'missing'}, expected one of {', '.join(GEOMETRY_TYPES)}")
     try:
         geom = shape(raw)
-    except (TypeError, ValueError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError,
+            shapely.errors.ShapelyError) as exc:
         raise ValueError(f"malformed {kind} coordinates ({exc})") from exc
     if geom.is_empty:
         raise ValueError(f"empty {kind}")
@@ -157,13 +161,13 @@ def _hours(raw: Any) -> Hours | None:
 def _timezone(raw: Any) -> ZoneInfo:
     try:
         return ZoneInfo(DEFAULT_TIMEZONE if raw is None else str(raw))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file name
         raise ValueError(f"timezone {raw!r}: not an IANA time zone such as \"Europe/Amsterdam\"") from exc
 
 
 def _speed_limit(raw: Any) -> float | None:
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not raw > 0:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw <= sys.float_info.max:  # not NaN, inf
         raise ValueError(f"speed_limit_kn {raw!r}: expected a positive number of knots")
     return float(raw)

@@ -17,6 +17,7 @@ FOCAL_LENGTH, FOCAL_35MM = 37386, 41989
 FOCAL_PLANE_X, FOCAL_PLANE_UNIT = 41486, 41488
 EXIF_WIDTH = 40962
 MM_PER_UNIT = {2: 25.4, 3: 10.0, 4: 1.0, 5: 0.001}  # FocalPlaneResolutionUnit: inch, cm, mm, µm
+MAX_FOCAL_MM, MAX_PX_PER_MM, MAX_WIDTH_PX = 10_000.0, 100_000.0, 1_000_000.0  # above: a broken value
 STAMP = re.compile(r"(\d{4})[:-](\d\d)[:-](\d\d)[ T](\d\d):(\d\d):(\d\d)")  # some DJI models write dashes
 
 
@@ -47,9 +48,15 @@ def _text(value: Any) -> str | None:
 def _number(value: Any) -> float | None:
     try:
         number = float(value)
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
     return number if math.isfinite(number) else None  # NaN from a 0/0 rational
+
+
+def _positive(value: Any, high: float) -> float | None:
+    """A number in (0, high]; None otherwise (a focal length or resolution of 0 or below is not one)."""
+    number = _number(value)
+    return number if number is not None and 0 < number <= high else None
 
 
 def _degrees(dms: Any, ref: Any) -> float | None:
@@ -60,7 +67,7 @@ def _degrees(dms: Any, ref: Any) -> float | None:
     """
     try:
         d, m, s = (float(v) for v in dms)
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
     value = d + m / 60 + s / 3600
     if not math.isfinite(value):  # a 0/0 rational: the receiver had no fix
@@ -90,7 +97,7 @@ def _time(stamp: Any, offset: Any) -> datetime | None:
 def _focal_plane_px_per_mm(sub: Any) -> float | None:
     resolution, unit = _number(sub.get(FOCAL_PLANE_X)), _number(sub.get(FOCAL_PLANE_UNIT, 2))
     mm = MM_PER_UNIT.get(int(unit)) if unit else None
-    return resolution / mm if resolution and mm else None
+    return _positive(resolution / mm, MAX_PX_PER_MM) if resolution and mm else None
 
 
 def read_exif(image: Image.Image) -> Exif:
@@ -102,10 +109,11 @@ def read_exif(image: Image.Image) -> Exif:
     if altitude is not None and gps.get(5) in (1, b"\x01"):
         altitude = -altitude
     original = sub.get(DATETIME_ORIGINAL)
-    exif_width = _number(sub.get(EXIF_WIDTH))
+    exif_width = _positive(sub.get(EXIF_WIDTH), MAX_WIDTH_PX)
     return Exif(
         make=_text(exif.get(MAKE)), model=_text(exif.get(MODEL)),
         time=_time(original or exif.get(DATETIME), sub.get(OFFSET_TIME_ORIGINAL)),
         time_from_original=bool(original), lat=lat, lon=lon, altitude_m=altitude,
-        focal_mm=_number(sub.get(FOCAL_LENGTH)) or None, focal_35mm=_number(sub.get(FOCAL_35MM)) or None,
+        focal_mm=_positive(sub.get(FOCAL_LENGTH), MAX_FOCAL_MM),
+        focal_35mm=_positive(sub.get(FOCAL_35MM), MAX_FOCAL_MM),
         focal_plane_px_per_mm=_focal_plane_px_per_mm(sub), exif_width=int(exif_width) if exif_width else None)

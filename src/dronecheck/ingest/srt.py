@@ -39,16 +39,21 @@ from pathlib import Path
 from dronecheck.errors import BadInputError
 from dronecheck.ingest.position import gps_problem
 
-TIMECODE = re.compile(r"(\d+):(\d\d):(\d\d)[,.](\d{1,3})\s*-->\s*(\d+):(\d\d):(\d\d)[,.](\d{1,3})")
+# The lookbehinds and possessive quantifiers keep each pattern linear: hostile lines of 30 000 characters
+# otherwise took seconds to minutes of backtracking.
+TIMECODE = re.compile(r"(?<!\d)(\d{1,9}):(\d\d):(\d\d)[,.](\d{1,3})\s*-->\s*(\d{1,9}):(\d\d):(\d\d)[,.](\d{1,3})")
 DATE = re.compile(r"(\d{4})[-.](\d{1,2})[-.](\d{1,2})\s+(\d{1,2}):(\d\d):(\d\d)(?:[.,](\d{1,3})(?:,(\d{3}))?)?")
-FONT = re.compile(r"</?font[^>]*>", re.IGNORECASE)
-TUPLE = re.compile(r"([A-Za-z][\w.]*)\s*\(([^()]*)\)")  # GPS(..), HOME (..), G.PRY (..)
+FONT = re.compile(r"</?font[^<>]*>", re.IGNORECASE)
+TUPLE = re.compile(r"(?<![\w.])([A-Za-z][\w.]*)\s*\(([^()]*)\)")  # GPS(..), HOME (..), G.PRY (..)
 # `key: value` and `key : value`; a value directly followed by a colon is the next key ("EV: Fnum:2.2").
-COLON_PAIR = re.compile(r"(?<![\w.])([A-Za-z][\w.]*)\s*:\s*([^\s\[\],:]+)(?![^\s\[\],]*:)")
-SPACE_PAIR = re.compile(r"([A-Za-z][\w.]*?)\s*[ /]\s*(\S+)")  # "SS 400", "H 85.80m", "F/5.6"
+COLON_PAIR = re.compile(r"(?<![\w.])([A-Za-z][\w.]*)\s*:\s*([^\s\[\],:]++)(?!:)")
+SPACE_PAIR = re.compile(r"([A-Za-z][\w.]*?)(?>\s*[ /]\s*)(\S+)")  # "SS 400", "H 85.80m", "F/5.6"
 NUMBER = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*(?:m|M|ms|°)?")
 CUE_INDEX = re.compile(r"\d+")
 RADIANS_SPAN = 0.001  # a flight spanning less than this many "degrees" near 0,0 is really in radians
+ALTITUDE_M, ANGLE_DEG = (-20_000.0, 20_000.0), (-360.0, 360.0)
+RANGES = {"rel_alt_m": ALTITUDE_M, "abs_alt_m": ALTITUDE_M, "gimbal_yaw_deg": ANGLE_DEG, "gimbal_pitch_deg": ANGLE_DEG,
+          "gimbal_roll_deg": ANGLE_DEG, "focal_35mm": (0.1, 10_000.0), "digital_zoom": (0.1, 1000.0)}
 
 
 @dataclass(frozen=True)
@@ -235,6 +240,13 @@ def _sample(raw: dict[str, str], span: tuple[float, float] | None) -> TelemetryS
         digital_zoom=_scaled(_key(low, "dzoom_ratio", "dzoom"), 10000), raw=raw)
 
 
+def _in_range(sample: TelemetrySample) -> tuple[TelemetrySample, list[str]]:
+    """The sample with its values outside RANGES (infinite ones too) made missing, and the names of those."""
+    bad = [name for name, (low, high) in RANGES.items()
+           if (value := getattr(sample, name)) is not None and not low <= value <= high]
+    return replace(sample, **dict.fromkeys(bad)), bad
+
+
 def _spans(cues: list[dict[str, str]], notes: list[str]) -> list[tuple[float, float] | None]:
     """Each cue's (start, end) in seconds from the video start: from the cue times, else from the dates."""
     if any("timecode" in raw for raw in cues):
@@ -287,16 +299,21 @@ def read_srt(path: Path) -> Telemetry:
     notes: list[str] = []
     samples: list[TelemetrySample] = []
     skipped: Counter[str] = Counter()
+    out_of_range: Counter[str] = Counter()
     for raw, span in zip(cues, _spans(cues, notes), strict=True):
         sample = _sample(raw, span)
         if isinstance(sample, str):
             skipped[sample] += 1
         else:
+            sample, bad = _in_range(sample)
+            out_of_range.update(bad)
             samples.append(sample)
     if not samples:
         raise BadInputError(path, f"no usable telemetry in {len(cues)} cue(s): {_count(skipped)}")
     if skipped:
         notes.append(f"skipped {skipped.total()} of {len(cues)} cues: {_count(skipped)}")
+    if out_of_range:
+        notes.append(f"values out of range treated as missing: {_count(out_of_range)}")
     if any(b.offset_s < a.offset_s for a, b in pairwise(samples)):
         samples.sort(key=lambda s: s.offset_s)
         notes.append("cues out of time order: sorted by cue time")

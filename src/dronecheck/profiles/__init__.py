@@ -6,6 +6,7 @@ user can pass the path of their own file instead of a name.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -53,14 +54,20 @@ def weights_dirs() -> list[Path]:
 
 
 def resolve_weights(value: str, relative_to: Path | None) -> Path:
-    path = Path(value).expanduser()
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError as exc:  # "~someone" who is not a user here
+        raise ProfileError(f"weights file {value!r}: {exc}") from None
     if path.is_absolute():
         candidates = [path]
     else:
         candidates = ([relative_to / path] if relative_to else []) + [d / path for d in weights_dirs()]
     for candidate in candidates:
-        if candidate.is_file():
-            return candidate.resolve()
+        try:
+            if candidate.is_file():
+                return candidate.resolve()
+        except OSError:  # a name too long for the file system, say
+            continue
     looked = ", ".join(str(c) for c in candidates)
     raise ProfileError(f"weights file {value!r} not found (looked in: {looked})")
 
@@ -76,7 +83,11 @@ def load_profile(name_or_path: str, weights: Path | None = None, *, require_weig
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise ProfileError(f"profile file not found: {path}")
-        text, source, base = path.read_text(), str(path), path.parent
+        source, base = str(path), path.parent
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileError(f"profile {source}: cannot read the file ({exc})") from None
     elif name_or_path in builtin_names():
         text = (resources.files("dronecheck.profiles") / f"{name_or_path}.toml").read_text()
         source, base = f"built-in:{name_or_path}", None
@@ -85,7 +96,7 @@ def load_profile(name_or_path: str, weights: Path | None = None, *, require_weig
                            "or the path of a .toml file")
     try:
         raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError; a number of over 4300 digits; nesting too deep
         raise ProfileError(f"profile {source}: not valid TOML ({exc})") from exc
     return _build(raw, source, base, weights, require_weights)
 
@@ -116,7 +127,7 @@ def _build(raw: dict, source: str, base: Path | None, weights: Path | None, requ
             min_object_m=_optional_float(raw, "min_object_m"), track=_flag(raw, "track", source),
             codes=tuple(str(c) for c in raw.get("codes", [])), trace=tuple(str(c) for c in raw.get("trace", [])),
             width_classes_mm=tuple(float(b) for b in raw.get("width_classes_mm", [])), source=source)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(inf), float(10**400)
         raise ProfileError(f"profile {source}: bad value ({exc})") from exc
     profile = replace(profile, rules=tuple(parse_rules(raw.get("rules", []), source, profile.classes)))
     if profile.codes and len(profile.codes) != len(profile.classes):
@@ -127,8 +138,8 @@ def _build(raw: dict, source: str, base: Path | None, weights: Path | None, requ
         raise ProfileError(f"profile {source}: trace names {', '.join(unknown_classes)}, which is not one of its "
                            f"classes ({', '.join(profile.classes)})")
     bounds = profile.width_classes_mm
-    if any(b <= 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
-        raise ProfileError(f"profile {source}: width_classes_mm = {list(bounds)} must be rising numbers above 0")
+    if not all(0 < b < math.inf for b in bounds) or list(bounds) != sorted(set(bounds)):
+        raise ProfileError(f"profile {source}: width_classes_mm = {list(bounds)} must be rising finite numbers above 0")
     for key, value, ok in (("conf", profile.conf, 0 <= profile.conf <= 1), ("iou", profile.iou, 0 < profile.iou <= 1),
                            ("imgsz", profile.imgsz, profile.imgsz >= 32),
                            ("tile_size", profile.tile_size, profile.tile_size == 0 or profile.tile_size >= 32),
