@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -16,6 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from dronecheck.cli import app
+from postgres import Server, bindir, temporary_server
+
+collect_ignore = ["qgis_layers.py"]  # run by the system's Python, which has PyQGIS (tests/test_gis.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 FLIGHT = ROOT / "datasets" / "sample-flight"
@@ -87,3 +92,30 @@ def roads_demo(tmp_path_factory: pytest.TempPathFactory) -> Scan:
     scan = run_scan(FLIGHT, tmp_path_factory.mktemp("roads-outputs"), "--profile", "roads")
     assert scan.exit_code == 0, scan.output
     return scan
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """A PostgreSQL server of the session's own (tests/postgres.py). Without PostgreSQL installed its tests are
+    skipped, except in CI (.ci/run installs it), where that is a failure."""
+    if bindir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: .ci/run installs Debian's postgresql package")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    with temporary_server() as server:
+        yield server
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_server: Server) -> str:
+    """The URL of a new empty database on the session's server."""
+    return pg_server.create(f"test{next(_databases)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_at(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a new ledger goes, once for each backend: a file in tmp_path, or a new PostgreSQL database."""
+    return tmp_path / "ledger.sqlite" if request.param == "sqlite" else request.getfixturevalue("pg_url")

@@ -11,7 +11,7 @@ import pytest
 from dronecheck.analyse.cracks import centre_line_length, measure, trace, widths_px
 from dronecheck.geo.crs import lonlat_to_enu
 from dronecheck.geo.georef import georeference
-from dronecheck.ledger.sqlite import finding_from_json, finding_to_json
+from dronecheck.ledger.records import finding_from_json, finding_to_json
 from dronecheck.models.scores import crack_pixel_scores
 from dronecheck.types import Detections
 from frames import NADIR, make_frame

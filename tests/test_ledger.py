@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 
 from conftest import Scan, copy_photos, run_scan
 from dronecheck.cli import app
-from dronecheck.ledger.sqlite import Ledger, RunRow
+from dronecheck.ledger import RunRow, Where, open_ledger
 from dronecheck.report.files import file_mode
 
 
@@ -37,9 +37,9 @@ def one_error(result: Result) -> str:
     return said(result.stderr)
 
 
-def small_ledger(path: Path) -> Path:
+def small_ledger(path: Where) -> Where:
     """A real ledger with two runs and no photos, made as a scan makes it (no detector needed)."""
-    with Ledger(path) as ledger:
+    with open_ledger(path) as ledger:
         for run_id, started, status in (("20261201T010000Z", "2026-12-01T01:00:00+00:00", "done"),
                                         ("20261202T010000Z", "2026-12-02T01:00:00+00:00", "interrupted")):
             ledger.start_run(RunRow(run_id, "f", "/inbox", None, "s", "cracks", "m.pt", "x", started, None, status,
@@ -163,6 +163,18 @@ def test_check_goes_through_every_ledger_of_the_config(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{sound}: ok" in said(result.stdout)
     assert f"{broken}: cannot open the ledger (file is not a database)" in one_error(result)
+
+
+def test_the_ledger_setting_of_the_config_and_the_environment_names_either_backend(
+        ledger_at: Where, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    small_ledger(ledger_at)
+    config = tmp_path / "dronecheck.toml"
+    config.write_text(f'ledger = "{ledger_at}"\n\n[[inbox]]\npath = "inbox"\n')
+    checked = cli("ledger", "check", "--config", str(config))
+    assert checked.exit_code == 0 and f"{ledger_at}: ok" in said(checked.stdout), checked.output
+    monkeypatch.setenv("DRONECHECK_LEDGER", str(ledger_at))
+    listed = cli("runs", "--json")
+    assert listed.exit_code == 0 and [r["status"] for r in json.loads(listed.stdout)] == ["interrupted", "done"]
 
 
 # -- with a real scan ----------------------------------------------------------------------------

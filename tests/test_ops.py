@@ -162,12 +162,13 @@ def test_exit_code_4_when_the_folder_has_no_photos(tmp_path: Path) -> None:
 def test_a_new_run_id_is_free_in_the_ledger_even_when_its_folder_is(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from dronecheck.ledger.sqlite import Ledger, RunRow
+    from dronecheck.ledger import RunRow
+    from dronecheck.ledger.sqlite import SQLiteLedger
     from dronecheck.pipeline.scan import new_run
     from dronecheck.profiles import load_profile
     from dronecheck.run import ScanOptions
 
-    ledger = Ledger(tmp_path / "ledger.sqlite")
+    ledger = SQLiteLedger(tmp_path / "ledger.sqlite")
     now = datetime.now(UTC)
     taken = [(now + timedelta(seconds=s)).strftime("%Y%m%dT%H%M%SZ") for s in range(3)]
     for run_id in taken:  # runs of another flight, started in the same seconds: their folders are elsewhere

@@ -24,8 +24,9 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from dronecheck import __version__
-from dronecheck.config import DEFAULT_OUT, RANGES, Settings, parse_batch
+from dronecheck.config import DEFAULT_CRS, DEFAULT_OUT, RANGES, Settings, parse_batch, parse_crs
 from dronecheck.errors import ConfigError, DronecheckError
+from dronecheck.ledger.records import is_url, shown
 from dronecheck.ops import logs
 from dronecheck.types import WORST_FIRST, ExitCode
 
@@ -75,6 +76,11 @@ def _number(key: str, help_text: str, envvar: str) -> Any:
     return typer.Option(help=help_text, min=low, max=high, envvar=envvar)
 
 
+def _ledger_value(value: str | None) -> Path | str | None:
+    """--ledger: a postgresql:// URL as it is, else the path of an SQLite file."""
+    return value if value is None or is_url(value) else Path(value)
+
+
 def _batch_value(value: str | None) -> int | str | None:
     """--batch: a whole number, or auto (config.parse_batch)."""
     try:
@@ -97,14 +103,26 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="droneche
                                                    envvar="DRONECHECK_CONFIG", exists=True, dir_okay=False)]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Where runs are written: OUT/<flight>/<run>/. "
                                                 f"Default: {DEFAULT_OUT}.", envvar="DRONECHECK_OUT")]
-LedgerOpt = Annotated[Path | None, typer.Option("--ledger", help="The SQLite ledger of scanned photos. Default: "
-                                                   "OUT/ledger.sqlite.", envvar="DRONECHECK_LEDGER",
-                                                   dir_okay=False)]
+LedgerOpt = Annotated[str | None, typer.Option("--ledger", help="The ledger of scanned photos: an SQLite file, "
+                                                  "or a PostgreSQL database (postgresql://...) that several "
+                                                  "machines share. Default: OUT/ledger.sqlite.",
+                                                  envvar="DRONECHECK_LEDGER", callback=_ledger_value)]
 ZonesOpt = Annotated[Path | None, typer.Option("--zones", help="GeoJSON file of zones (closed areas, fishing "
                                                   "grounds, ports) for the profile's rules.", exists=True,
                                                   dir_okay=False, envvar="DRONECHECK_ZONES")]
+CrsOpt = Annotated[str | None, typer.Option("--crs", envvar="DRONECHECK_CRS", help="CRS of the GeoPackage's "
+                                           "layers and the CSV's x/y, as an EPSG code, e.g. EPSG:28992 (RD New); "
+                                           "GeoJSON and KML stay WGS84. Default: EPSG:4326.")]
 DataOpt = Annotated[Path, typer.Option("--data", help="Ultralytics data file (data.yaml) of a YOLO-format data "
                                        "set, e.g. datasets/cracks/data.yaml.", exists=True, dir_okay=False)]
+
+
+def _crs_code(value: str | None) -> int | None:
+    """--crs as its EPSG code; an unknown one is a ConfigError: one line, exit 2."""
+    try:
+        return None if value is None else parse_crs(value)
+    except ConfigError as exc:
+        raise ConfigError(f"--crs: {exc}") from None
 
 
 def _version(value: bool) -> None:
@@ -152,6 +170,10 @@ def scan(
                                           "SRT files without a focal length. Default: 71.6 (a 24 mm-equivalent DJI "
                                           "camera).", "DRONECHECK_HFOV")] = None,
     zones: ZonesOpt = None,
+    crs: CrsOpt = None,
+    dem: Annotated[Path | None, typer.Option("--dem", envvar="DRONECHECK_DEM", help="GeoTIFF DEM (any CRS, e.g. "
+                                             "AHN in EPSG:28992): findings are placed on its terrain instead of "
+                                             "flat ground at the take-off height.")] = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
     wait: Annotated[bool, typer.Option("--wait", help="When another scan holds the ledger, wait for it instead "
@@ -176,7 +198,8 @@ def scan(
 
     if log_json:
         logs.setup(json_lines=True)
-    flags = Settings(profile, weights, out_dir, ledger, device, conf, iou, batch, fps, hfov, zones)
+    flags = Settings(profile, weights, out_dir, ledger, device, conf, iou, batch, fps, hfov, zones,
+                     crs=_crs_code(crs), dem=dem)
     timeout = (None if wait_timeout is None else wait_timeout) if wait else 0
     codes = []
     with _stop_on_signals() as stop:
@@ -216,10 +239,11 @@ def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool, deb
     from dronecheck.run import ScanOptions
 
     try:
-        assert settings.profile and settings.out and settings.batch and settings.fps
+        assert settings.profile and settings.out and settings.batch and settings.fps and settings.crs
         options = ScanOptions(path, load_profile(settings.profile, settings.weights), settings.out, settings.device,
                               settings.conf, settings.iou, settings.batch, settings.ledger, wait,
-                              fps=settings.fps, hfov_deg=settings.hfov, zones=settings.zones)
+                              fps=settings.fps, hfov_deg=settings.hfov, zones=settings.zones, crs=settings.crs,
+                              dem=settings.dem)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       TextColumn("{task.fields[name]}"), console=err, transient=True, disable=not bar) as progress:
             task = progress.add_task(f"scanning {path.name}", total=None, name="")
@@ -243,6 +267,9 @@ def _summary(run: RunResult) -> None:
     table.add_row("photos scanned", str(counts["photos_scanned"]))
     if counts["videos_scanned"]:
         table.add_row("videos scanned", f"{counts['videos_scanned']} ({counts['video_frames_scanned']} frames)")
+    if counts["mosaics_scanned"]:
+        windows = counts["mosaic_windows_scanned"]
+        table.add_row("orthomosaics scanned", f"{counts['mosaics_scanned']} ({windows} windows)")
     table.add_row("files skipped", str(counts["files_skipped"]))
     table.add_row("already scanned before", str(counts["files_already_done"]))
     for cls, n in sorted(counts["findings_per_class"].items()):
@@ -317,30 +344,39 @@ def report(
 
 @app.command()
 def export(
-    target: Annotated[Path, typer.Option("--to", help="The GeoJSON file to write.")] = DEFAULT_OUT / (
-        "all-findings.geojson"),
+    target: Annotated[Path | None, typer.Option("--to", help="The file to write. Default: "
+                                                f"{DEFAULT_OUT}/all-findings.<format>.", dir_okay=False)] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="geojson, gpkg (styled for QGIS), csv or kml. "
+                                            "Default: from the --to suffix, else geojson.")] = None,
+    crs: CrsOpt = None,
     out_dir: OutOpt = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="Only findings of this profile.")] = None,
     since: Annotated[datetime | None, typer.Option(help="Only runs started on or after this date/time.")] = None,
 ) -> None:
-    """Export every finding of every run in the ledger as one GeoJSON file for GIS (each finding once)."""
-    from dronecheck.config import ledger_paths
-    from dronecheck.pipeline.history import export as export_all
-    from dronecheck.pipeline.history import open_ledgers
-    from dronecheck.report.files import write_json
+    """Export every finding of every run in the ledger as one file for GIS (each finding once): GeoJSON, a
+    GeoPackage styled for QGIS, CSV or KML.
 
+    Example: dronecheck export --to all.gpkg --crs EPSG:28992
+    """
+    from dronecheck.config import find_config, ledger_paths
+    from dronecheck.pipeline.history import export as export_all
+    from dronecheck.pipeline.history import export_target, open_ledgers, write_export
+
+    target, fmt = export_target(target, fmt)
+    epsg = _crs_code(crs) or find_config(config).defaults.crs or DEFAULT_CRS
     if since is not None and since.tzinfo is None:
         since = since.astimezone()
     with open_ledgers(ledger_paths(config, out_dir, ledger)) as ledgers:
         collection = export_all(ledgers, target, profile, since)
-    write_json(target, collection)
+    write_export(collection, target, fmt, epsg)
     out.print(f"written: {target} ({len(collection['features'])} findings)")
 
 
 ledger_app = typer.Typer(no_args_is_help=True)
-app.add_typer(ledger_app, name="ledger", help="Check the ledger, or back it up; both are safe while a scan writes it.")
+app.add_typer(ledger_app, name="ledger", help="Check the ledger, back it up (both safe while a scan writes it), or "
+              "bring its schema up to date.")
 
 
 @ledger_app.command("check")
@@ -350,7 +386,8 @@ def ledger_check(
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Check each ledger with SQLite's integrity_check and foreign_key_check, and count what it holds.
+    """Check each ledger and count what it holds: SQLite's integrity_check and foreign_key_check, or a PostgreSQL
+    ledger's tables and schema version.
 
     Exit 0 when every ledger is sound; 1 when one is damaged or cannot be opened. A damaged
     ledger is only read, never changed, and no ledger is made where there is none.
@@ -358,20 +395,21 @@ def ledger_check(
     Example: dronecheck ledger check --config /etc/dronecheck.toml
     """
     from dronecheck.config import ledger_paths
-    from dronecheck.ledger.sqlite import existing
+    from dronecheck.ledger import existing
 
     codes = [_check_one(path, ctx.obj["debug"]) for path in existing(ledger_paths(config, out_dir, ledger))]
     raise typer.Exit(code=next(c for c in WORST_FIRST if c in codes))
 
 
-def _check_one(path: Path, debug: bool) -> ExitCode:
+def _check_one(where: Path | str, debug: bool) -> ExitCode:
     """One ledger's check, printed; its error is said in one line and the next ledger is checked."""
     from dronecheck.ledger.maintenance import check
 
     try:
-        health = check(path)
+        health = check(where)
     except DronecheckError as exc:
         return fail(exc, debug)
+    path = shown(where)
     out.print(f"{path}: {'ok' if health.ok else 'damaged'}", markup=False, highlight=False, soft_wrap=True)
     for problem in health.problems:
         out.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
@@ -400,18 +438,44 @@ def ledger_backup(
     Example: dronecheck ledger backup /backup/ledger-$(date +%F).sqlite --out /srv/dronecheck/outputs
     """
     from dronecheck.config import ledger_paths
+    from dronecheck.ledger import existing
     from dronecheck.ledger.maintenance import backup
-    from dronecheck.ledger.sqlite import existing
 
     paths = existing(ledger_paths(config, out_dir, ledger))
     if len(paths) > 1:
-        raise ConfigError(f"the config has {len(paths)} ledgers ({', '.join(map(str, paths))}): "
+        raise ConfigError(f"the config has {len(paths)} ledgers ({', '.join(map(shown, paths))}): "
                           "give the one to back up with --ledger")
     started = time.perf_counter()
     health = backup(paths[0], target, force)
     out.print(f"backed up {paths[0]} to {target} in {time.perf_counter() - started:.2f} s: ok",
               markup=False, highlight=False, soft_wrap=True)
     out.print(f"  {health.summary()}", markup=False, highlight=False, soft_wrap=True)
+
+
+@ledger_app.command("migrate")
+def ledger_migrate(
+    out_dir: OutOpt = None,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Bring each ledger's schema up to date, and say what changed. A scan does it too, when it opens a ledger;
+    readers (runs, report, export, ledger check) never do.
+
+    It holds the scan lock while it migrates (exit 5 when a scan runs), and makes no SQLite ledger
+    where there is none; an empty PostgreSQL database gets the ledger's tables.
+
+    Example: dronecheck ledger migrate --ledger postgresql://dronecheck@db.example/dronecheck
+    """
+    from dronecheck.config import ledger_paths
+    from dronecheck.ledger import existing, open_ledger, scan_lock
+
+    for where in existing(ledger_paths(config, out_dir, ledger)):
+        with scan_lock(where), open_ledger(where) as opened:
+            done = [f"version {m.version}: {m.does}" for m in opened.migrated]
+            version = opened.version()
+        said = "; ".join(done) if done else "nothing to do"
+        out.print(f"{shown(where)}: schema version {version} ({said})", markup=False, highlight=False,
+                  soft_wrap=True)
 
 
 @app.command()

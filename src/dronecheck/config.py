@@ -2,11 +2,13 @@
 
     out = "/srv/dronecheck/outputs"      # defaults for every inbox
     device = "cpu"
+    crs = "EPSG:28992"                   # the GeoPackage and the CSV's x/y in RD New
 
     [[inbox]]
     path = "/srv/inbox/roads"
     profile = "cracks"
     conf = 0.3
+    dem = "/srv/dem/ahn4-flevoland.tif"  # a GeoTIFF DEM: findings on the terrain, not flat ground
 
     [[inbox]]
     path = "/srv/inbox/north-sea"
@@ -21,18 +23,22 @@ from the folder the file is in.
 
 from __future__ import annotations
 
+import math
+import sys
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from dronecheck.errors import ConfigError
+from dronecheck.ledger.records import is_url
 
 CONFIG_NAME = "dronecheck.toml"
 LEDGER_NAME = "ledger.sqlite"  # in the output folder, unless a ledger is named
 DEFAULT_OUT = Path("outputs")
 DEFAULT_BATCH = 4
 DEFAULT_FPS = 2.0
+DEFAULT_CRS = 4326  # WGS84
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class Settings:
     profile: str | None = None
     weights: Path | None = None
     out: Path | None = None
-    ledger: Path | None = None
+    ledger: Path | str | None = None  # an SQLite file, or a postgresql:// URL
     device: str | None = None
     conf: float | None = None
     iou: float | None = None
@@ -50,6 +56,8 @@ class Settings:
     fps: float | None = None
     hfov: float | None = None
     zones: Path | None = None
+    crs: int | None = None  # EPSG code of the GeoPackage and CSV layers (see parse_crs)
+    dem: Path | None = None  # GeoTIFF DEM the findings are put on
 
     def over(self, lower: Settings) -> Settings:
         """These settings, with the gaps filled from `lower`."""
@@ -57,7 +65,8 @@ class Settings:
                                  if getattr(self, f.name) is not None})
 
 
-DEFAULTS = Settings(profile="cracks", out=DEFAULT_OUT, device="auto", batch=DEFAULT_BATCH, fps=DEFAULT_FPS)
+DEFAULTS = Settings(profile="cracks", out=DEFAULT_OUT, device="auto", batch=DEFAULT_BATCH, fps=DEFAULT_FPS,
+                    crs=DEFAULT_CRS)
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,8 @@ class Config:
 
 
 TYPES: dict[str, type] = {"profile": str, "weights": Path, "out": Path, "ledger": Path, "device": str,
-                          "conf": float, "iou": float, "batch": int, "fps": float, "hfov": float, "zones": Path}
+                          "conf": float, "iou": float, "batch": int, "fps": float, "hfov": float, "zones": Path,
+                          "crs": str, "dem": Path}
 RANGES = {"conf": (0.0, 1.0), "iou": (0.0, 1.0), "batch": (1, 4096), "fps": (0.01, 1000.0), "hfov": (1.0, 179.0)}
 
 
@@ -94,20 +104,47 @@ def parse_batch(value: str | int) -> int | str:
     return value
 
 
+def parse_crs(value: object) -> int:
+    """A crs setting ("EPSG:28992", or the code alone) as its EPSG code; ConfigError for a code PROJ does not
+    know as a 2D CRS.
+
+    >>> parse_crs("EPSG:28992")
+    28992
+    """
+    from dronecheck.geo.crs import epsg_code  # pyproj: only when a crs is given
+
+    if not isinstance(value, str):
+        raise ConfigError(f"crs must be a string such as \"EPSG:28992\", not {value!r}")
+    try:
+        return epsg_code(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _value(key: str, value: Any, where: str, base: Path) -> Any:
+    if key == "crs":
+        try:
+            return parse_crs(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     if key == "batch":
         try:
             return parse_batch(value)
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
+    if key == "ledger" and isinstance(value, str) and is_url(value):
+        return value
     kind = TYPES.get(key, Path)  # "path" of an inbox
     if kind is Path:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{where}: {key} must be a path (a non-empty string), not {value!r}")
-        path = Path(value).expanduser()
+        try:
+            path = Path(value).expanduser()
+        except RuntimeError as exc:  # "~someone" who is not a user here
+            raise ConfigError(f"{where}: {key} {value!r}: {exc}") from None
         return path if path.is_absolute() else base / path
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        value = float(value) if abs(value) <= sys.float_info.max else math.inf  # out of range below, no OverflowError
     if not isinstance(value, kind) or isinstance(value, bool):
         expected = "a whole number or \"auto\"" if key == "batch" else kind.__name__
         raise ConfigError(f"{where}: {key} must be {expected}, not {value!r}")
@@ -130,7 +167,9 @@ def load_config(path: Path) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError; a number of over 4300 digits; nesting too deep
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     base = path.resolve().parent
     tables = raw.pop("inbox", [])
@@ -140,6 +179,8 @@ def load_config(path: Path) -> Config:
     inboxes = []
     for n, table in enumerate(tables, 1):
         where = f"{path} [[inbox]] #{n}"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: expected a table of keys, not {table!r}")
         if "path" not in table:
             raise ConfigError(f"{where}: missing key 'path' (the folder to scan)")
         inbox_path = _value("path", table["path"], where, base)
@@ -172,12 +213,13 @@ def scan_jobs(path: Path | None, flags: Settings, config_file: Path | None) -> l
     return [(i.path, flags.over(i.settings.over(cfg.defaults)).over(DEFAULTS)) for i in cfg.inboxes]
 
 
-def ledger_paths(config_file: Path | None, out: Path | None, ledger: Path | None) -> list[Path]:
-    """The ledgers `runs`, `report` and `export` read: the one given, else those of the config, else the default."""
+def ledger_paths(config_file: Path | None, out: Path | None, ledger: Path | str | None) -> list[Path | str]:
+    """The ledgers `runs`, `report` and `export` read (files, or PostgreSQL URLs): the one given, else those of the
+    config, else the default."""
     if ledger or out:
         return [ledger or out / LEDGER_NAME]  # type: ignore[operator]
     cfg = find_config(config_file)
-    paths: list[Path] = []
+    paths: list[Path | str] = []
     for s in [cfg.defaults, *(i.settings.over(cfg.defaults) for i in cfg.inboxes)]:
         path = s.ledger or (s.out or DEFAULT_OUT) / LEDGER_NAME
         if path not in paths:

@@ -16,7 +16,7 @@ class DronecheckError(Exception):
 
 class BadInputError(DronecheckError, ValueError):
     """A file that cannot be scanned: not an image, empty, truncated, broken metadata; or a zones file
-    that cannot be used."""
+    or DEM that cannot be used."""
 
     exit_code = ExitCode.CONFIG
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dronecheck.analyse.plan import Analysis, Plan
 from dronecheck.config import DEFAULT_BATCH, DEFAULT_FPS, DEFAULT_OUT, LEDGER_NAME
+from dronecheck.ledger.records import shown
 from dronecheck.profiles import Profile
 from dronecheck.types import ExitCode, Finding, Frame, ModelInfo, Skipped
 
@@ -24,15 +25,17 @@ class ScanOptions:
     conf: float | None = None
     iou: float | None = None
     batch: int | str = DEFAULT_BATCH  # frames (and tiles) per model call; "auto": as many as fit the GPU
-    ledger: Path | None = None  # default: OUT/ledger.sqlite
+    ledger: Path | str | None = None  # default: OUT/ledger.sqlite; a str is a postgresql:// URL
     wait: float | None = 0  # seconds to wait for the ledger's lock; None: as long as it takes
     read_ahead: int = 0  # frames decoded ahead of the model; 0: two batches
     fps: float = DEFAULT_FPS  # video frames looked at per second of video
     hfov_deg: float | None = None  # a video's horizontal field of view, when its SRT gives no focal length
     zones: Path | None = None  # GeoJSON zones the profile's rules look at
+    dem: Path | None = None  # GeoTIFF DEM the findings are put on (else flat ground at take-off height)
+    crs: int = 4326  # EPSG code of the GeoPackage's layers and the CSV's x/y (GeoJSON and KML stay WGS84)
 
     @property
-    def ledger_path(self) -> Path:
+    def ledger_path(self) -> Path | str:
         return self.ledger or self.out / LEDGER_NAME
 
     @property
@@ -50,8 +53,10 @@ class ScanOptions:
     def to_dict(self) -> dict[str, object]:
         """The options as the run record and the ledger keep them."""
         return {"path": str(self.path), "out": str(self.out), "profile": self.profile.name, "device": self.device,
-                "conf": self.conf, "iou": self.iou, "batch": self.batch, "ledger": str(self.ledger_path),
-                "fps": self.fps, "hfov_deg": self.hfov_deg, "zones": str(self.zones) if self.zones else None}
+                "conf": self.conf, "iou": self.iou, "batch": self.batch, "ledger": shown(self.ledger_path),
+                "fps": self.fps, "hfov_deg": self.hfov_deg, "zones": str(self.zones) if self.zones else None,
+                "dem": str(self.dem) if self.dem else None,
+                "crs": f"EPSG:{self.crs}"}
 
 
 @dataclass
@@ -75,6 +80,7 @@ class RunResult:
     finished: datetime | None = None
     plan: Plan = field(default_factory=Plan)
     analysis: Analysis = field(default_factory=Analysis)
+    ground: dict[str, object] = field(default_factory=dict)  # the DEM and take-off height used (pipeline.ground)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -92,9 +98,13 @@ class RunResult:
     @property
     def counts(self) -> dict[str, object]:
         photos = sum(f.frame_index is None for f in self.frames)
-        videos = len({f.path for f in self.frames if f.frame_index is not None})
-        return {"files_found": photos + videos + len(self.skipped) + self.already_done,
-                "photos_scanned": photos, "videos_scanned": videos, "video_frames_scanned": len(self.frames) - photos,
+        windows = [f for f in self.frames if f.grid is not None]  # of orthomosaics
+        mosaics = len({f.path for f in windows})
+        videos = len({f.path for f in self.frames if f.frame_index is not None and f.grid is None})
+        return {"files_found": photos + videos + mosaics + len(self.skipped) + self.already_done,
+                "photos_scanned": photos, "videos_scanned": videos,
+                "video_frames_scanned": len(self.frames) - photos - len(windows),
+                "mosaics_scanned": mosaics, "mosaic_windows_scanned": len(windows),
                 "files_skipped": len(self.skipped), "files_already_done": self.already_done,
                 "files_ignored": len(self.ignored), "findings": len(self.findings),
                 "findings_per_class": dict(Counter(f.class_name for f in self.findings)),

@@ -51,10 +51,51 @@ class Pose:
     flight_yaw_deg: float | None = None
     flight_pitch_deg: float | None = None
     flight_roll_deg: float | None = None
+    # The laser range finder of DJI H20/H20N/H30/H30T/M30T cameras, only when its status is "Normal": the slant
+    # range along the optical axis and the target it hit at the image centre (heights as the altitudes above).
+    lrf_distance_m: float | None = None
+    lrf_lat: float | None = None
+    lrf_lon: float | None = None
+    lrf_alt_rel_m: float | None = None
+    lrf_alt_abs_m: float | None = None
 
     @property
     def has_position(self) -> bool:
         return self.lat is not None and self.lon is not None
+
+
+@dataclass(frozen=True)
+class MapGrid:
+    """Where the pixels of a map image (a window of an orthomosaic) lie: no camera, a grid on the map.
+
+    `transform` is the affine (a, b, c, d, e, f) of GDAL and rasterio from the image's pixel
+    (col, row) to its CRS: x = a*col + b*row + c, y = d*col + e*row + f, with (0, 0) the top left
+    corner of the top left pixel. `crs` is "EPSG:<code>" where the CRS has one, else its WKT.
+    """
+
+    transform: tuple[float, float, float, float, float, float]
+    crs: str
+
+
+@dataclass(frozen=True, eq=False)
+class Terrain:
+    """Ground heights around one frame's camera, from a DEM window (see ingest.dem and geo.terrain).
+
+    `heights` (rows, columns) are metres in the DEM's vertical datum, NaN where it has no data.
+    `to_grid` (2 x 3) takes (east, north, 1), metres from (lon0, lat0), to the window's (column, row),
+    with cell centres at whole numbers: one affine map stands for the DEM's CRS over the window.
+    `cell_m` is the shorter side of a cell in metres. `takeoff_m` is the ground height at take-off in
+    the same datum, with its 1-sigma error `takeoff_sigma_m` (None: unknown, the DEM is not used).
+    """
+
+    lon0: float
+    lat0: float
+    heights: np.ndarray
+    to_grid: np.ndarray
+    cell_m: float
+    takeoff_m: float | None = None
+    takeoff_sigma_m: float = 0.0
+    source: str = ""  # the DEM's file name
 
 
 @dataclass(frozen=True)
@@ -66,8 +107,9 @@ class Frame:
     camera: Camera
     pose: Pose
     time: datetime | None = None
-    frame_index: int | None = None  # the frame of a video; None for a photo
+    frame_index: int | None = None  # the frame of a video, or the window of an orthomosaic; None for a photo
     notes: tuple[str, ...] = ()  # what was missing or odd in the metadata
+    grid: MapGrid | None = None  # a window of an orthomosaic: its pixels on the map (camera and pose are empty)
 
     @property
     def name(self) -> str:
@@ -115,7 +157,7 @@ class Finding:
     class_name: str
     score: float
     box_px: tuple[float, float, float, float]
-    method: str  # "nadir", "oblique-flat-ground", "camera-position" or "none"
+    method: str  # "nadir", "oblique-flat-ground", "dem", "lrf-plane", "camera-position" or "none"
     point: tuple[float, float] | None = None
     footprint: tuple[tuple[float, float], ...] | None = None  # closed ring, counter-clockwise
     gsd_m: float | None = None  # ground size of one pixel at the point

@@ -31,11 +31,12 @@ def sequence_order(frames: Iterable[Frame]) -> list[Frame]:
 def sequences(frames: Sequence[Frame]) -> list[tuple[str, list[Frame]]]:
     """(name, frames in order) of each sequence: every video, then runs of timed photos.
 
-    Photos without a time cannot be ordered and are in no sequence.
+    Photos without a time cannot be ordered and are in no sequence, nor are the windows of an orthomosaic
+    (places side by side, not moments one after another).
     """
     videos: dict[Path, list[Frame]] = defaultdict(list)
     photos = []
-    for frame in frames:
+    for frame in (f for f in frames if f.grid is None):
         (videos[frame.path] if frame.frame_index is not None else photos).append(frame)
     out = [(path.name, sorted(group, key=lambda f: f.frame_index or 0)) for path, group in sorted(videos.items())]
     runs: list[list[Frame]] = []

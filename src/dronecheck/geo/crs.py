@@ -1,4 +1,4 @@
-"""Coordinate reference systems: local ENU offsets to WGS84, WGS84 to RD New.
+"""Coordinate reference systems: local ENU offsets to WGS84, WGS84 to RD New or any 2D EPSG CRS.
 
 pyproj objects are made on first use (and cached), never at import.
 """
@@ -12,6 +12,8 @@ import pyproj
 
 # Decimals of a WGS84 degree kept in positions and files: RFC 7946 advises 6-7; 7 is about 1 cm.
 DECIMALS = 7
+WGS84 = 4326  # EPSG codes
+RD_NEW = 28992
 
 
 @functools.cache
@@ -20,8 +22,66 @@ def _geod() -> pyproj.Geod:
 
 
 @functools.cache
-def _to_rd() -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+def _from_wgs84(epsg: int) -> pyproj.Transformer:
+    """WGS84 lon/lat to `epsg`, x (east or lon) first whatever the CRS's own axis order."""
+    return pyproj.Transformer.from_crs(f"EPSG:{WGS84}", f"EPSG:{epsg}", always_xy=True)
+
+
+@functools.cache
+def _crs(epsg: int) -> pyproj.CRS:
+    return pyproj.CRS.from_epsg(epsg)
+
+
+def epsg_code(text: str | int) -> int:
+    """The EPSG code of `text` ("EPSG:28992", "epsg:28992" or "28992"): a horizontal 2D CRS, projected or
+    geographic, that PROJ knows. ValueError, in one line, for anything else.
+
+    >>> epsg_code("EPSG:28992"), epsg_code("4326")
+    (28992, 4326)
+    >>> epsg_code("EPSG:99999")
+    Traceback (most recent call last):
+    ValueError: unknown CRS 'EPSG:99999': give an EPSG code such as EPSG:28992 (RD New) or EPSG:4326 (WGS84)
+    >>> epsg_code("EPSG:5709")
+    Traceback (most recent call last):
+    ValueError: CRS 'EPSG:5709' (NAP height) is not a 2D horizontal CRS: give a projected or geographic one
+    """
+    raw = str(text).strip()
+    digits = raw[5:] if raw.upper().startswith("EPSG:") else raw
+    unknown = ValueError(f"unknown CRS {raw!r}: give an EPSG code such as EPSG:{RD_NEW} (RD New) or "
+                         f"EPSG:{WGS84} (WGS84)")
+    if not digits.isascii() or not digits.isdigit():
+        raise unknown
+    try:
+        crs = _crs(int(digits))
+    except pyproj.exceptions.CRSError:
+        raise unknown from None
+    if len(crs.axis_info) != 2 or not (crs.is_projected or crs.is_geographic):
+        raise ValueError(f"CRS {raw!r} ({crs.name}) is not a 2D horizontal CRS: give a projected or geographic one")
+    return int(digits)
+
+
+def crs_wkt(epsg: int) -> str:
+    """The CRS as WKT, for writers that take a CRS definition (GDAL)."""
+    return _crs(epsg).to_wkt()
+
+
+def is_geographic(epsg: int) -> bool:
+    """Whether `epsg` has degrees (lon/lat) rather than metres (x/y) as coordinates."""
+    return bool(_crs(epsg).is_geographic)
+
+
+def lonlat_to_crs(epsg: int, lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """x, y in `epsg` (east first: x = lon in a geographic CRS) of WGS84 lon/lat; WGS84 itself is returned as is.
+
+    >>> x, y = lonlat_to_crs(RD_NEW, [5.38720621], [52.15517440])
+    >>> bool(abs(x[0] - 155000) < 1 and abs(y[0] - 463000) < 1)
+    True
+    """
+    lon_a, lat_a = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    if epsg == WGS84:
+        return lon_a, lat_a
+    x, y = _from_wgs84(epsg).transform(lon_a, lat_a)
+    return np.asarray(x), np.asarray(y)
 
 
 def enu_to_lonlat(lon0: float, lat0: float, east: np.ndarray | float,
@@ -82,4 +142,4 @@ def lonlat_to_rd(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.n
     >>> abs(x - 155000) < 1 and abs(y - 463000) < 1
     True
     """
-    return _to_rd().transform(lon, lat)
+    return _from_wgs84(RD_NEW).transform(lon, lat)

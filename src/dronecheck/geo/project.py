@@ -39,7 +39,16 @@ def pixels_to_ground(pixels: np.ndarray, intr: Intrinsics, R: np.ndarray, height
     >>> (pixels_to_ground(np.array([[600, 400]]), intr, camera_to_enu(0, -90, 0), 50.0).round(9) + 0.0).tolist()
     [[5.0, 0.0]]
     """
-    rays = pixel_rays(pixels, intr) @ np.asarray(R, dtype=np.float64).T
+    return rays_to_ground(pixel_rays(pixels, intr) @ np.asarray(R, dtype=np.float64).T, height_m)
+
+
+def rays_to_ground(rays: np.ndarray, height_m: float) -> np.ndarray:
+    """East/north offsets (n, 2) where ENU rays (n, 3) from the camera meet the plane `height_m` below it;
+    NaN rows for rays that do not go down.
+
+    >>> rays_to_ground(np.array([[0.1, 0.0, -1.0], [1.0, 0.0, 0.0]]), 50.0).round(9).tolist()
+    [[5.0, 0.0], [nan, nan]]
+    """
     up = rays[:, 2]
     hits = up < _HORIZON_EPS
     out = np.full((len(rays), 2), np.nan)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import TypeVar
 import numpy as np
 
 from dronecheck.errors import BadInputError
+from dronecheck.ingest.ortho import Mosaic, MosaicWindow, open_mosaic, read_windows
 from dronecheck.ingest.photos import load_pixels, read_frame
 from dronecheck.ingest.video import read_video, video_file_sha256
 from dronecheck.types import Frame
@@ -34,7 +35,8 @@ class Loaded:
     frame: Frame | None = None
     pixels: np.ndarray | None = None
     failed: str | None = None
-    video_done: tuple[str, int] | None = None  # (sha256, frames) of the video whose frames all came before
+    video_done: tuple[str, int] | None = None  # (sha256, frames) of the video (or mosaic) whose frames all came before
+    keep: tuple[float, float, float, float] | None = None  # a mosaic window's own part (see ortho.MosaicWindow)
 
 
 def load_photo(path: Path, sha256: str | None = None) -> Loaded:
@@ -76,6 +78,24 @@ def video_frames(path: Path, sha256: str | None, *, fps: float, hfov_deg: float 
         yield Loaded(path, failed=exc.reason)
         return
     yield Loaded(path, video_done=(digest, count))
+
+
+def mosaic_frames(path: Path, sha256: str | None, plan: Callable[[Mosaic], list[MosaicWindow]],
+                  skip: frozenset[str] = frozenset()) -> Iterator[Loaded]:
+    """The windows of an orthomosaic that hold valid pixels (`plan` says which to cut), then its end marker,
+    as a video's frames; a mosaic that fails ends with its reason. Windows in `skip` are not read."""
+    mosaic = open_mosaic(path)
+    if mosaic is None or sha256 is None:
+        yield Loaded(path, failed="cannot open the orthomosaic any more (changed or gone since it was found)")
+        return
+    windows = plan(mosaic)
+    try:
+        for window, frame, pixels in read_windows(mosaic, sha256, windows, skip):
+            yield Loaded(path, frame, pixels, keep=window.keep)
+    except BadInputError as exc:
+        yield Loaded(path, failed=exc.reason)
+        return
+    yield Loaded(path, video_done=(sha256, len(windows)))
 
 
 class _Raised:

@@ -16,12 +16,16 @@ from dronecheck.errors import BadInputError
 from dronecheck.ingest.cameras import focal_px
 from dronecheck.ingest.discover import not_regular, utf8_name
 from dronecheck.ingest.exif import Exif, read_exif
+from dronecheck.ingest.lrf import laser_range
 from dronecheck.ingest.position import gps_problem
 from dronecheck.ingest.xmp import dji_fields
 from dronecheck.types import Camera, Frame, Pose
 
-XMP_NUMBERS = ("RelativeAltitude", "AbsoluteAltitude", "GimbalYawDegree", "GimbalPitchDegree", "GimbalRollDegree",
-               "FlightYawDegree", "FlightPitchDegree", "FlightRollDegree", "CalibratedFocalLength")
+ALTITUDE_M = (-20_000.0, 20_000.0)  # beyond any ground or flight: a broken value
+ANGLE_DEG = (-360.0, 360.0)
+XMP_RANGES = {"RelativeAltitude": ALTITUDE_M, "AbsoluteAltitude": ALTITUDE_M, "GimbalYawDegree": ANGLE_DEG,
+              "GimbalPitchDegree": ANGLE_DEG, "GimbalRollDegree": ANGLE_DEG, "FlightYawDegree": ANGLE_DEG,
+              "FlightPitchDegree": ANGLE_DEG, "FlightRollDegree": ANGLE_DEG, "CalibratedFocalLength": (0.0, 1e6)}
 JPEG_SUFFIXES = {".jpg", ".jpeg"}
 JPEG_END = b"\xff\xd9"
 TAIL_BYTES = 4096
@@ -57,17 +61,20 @@ def _xmp_numbers(data: bytes, notes: list[str]) -> dict[str, float]:
     if note:
         notes.append(note)
     numbers = {}
-    for key in XMP_NUMBERS:
+    for key, (low, high) in XMP_RANGES.items():
         if key in fields:
             try:
                 value = float(fields[key])  # float() takes "+16.508" and "1.900000" alike
             except ValueError:
                 notes.append(f"XMP {key}={fields[key]!r} is not a number")
                 continue
-            if math.isfinite(value):
+            if low <= value <= high:
                 numbers[key] = value
+            elif math.isfinite(value):
+                notes.append(f"XMP {key}={fields[key]!r} is out of range {low:g}..{high:g}: treated as missing")
             else:
                 notes.append(f"XMP {key}={fields[key]!r} is not a finite number: treated as missing")
+    numbers.update(laser_range(fields, notes))  # Pose field names: lrf_distance_m, ...
     return numbers
 
 
@@ -77,6 +84,14 @@ def _exif(image: Image.Image, notes: list[str]) -> Exif:
     except Exception as exc:  # Pillow raises many kinds on malformed EXIF; none should stop the scan
         notes.append(f"EXIF unreadable ({type(exc).__name__}: {exc})")
         return Exif()
+
+
+def _gps_altitude(exif: Exif, notes: list[str]) -> float | None:
+    low, high = ALTITUDE_M
+    if exif.altitude_m is None or low <= exif.altitude_m <= high:
+        return exif.altitude_m
+    notes.append(f"GPS altitude {exif.altitude_m:g} m is out of range in EXIF: treated as missing")
+    return None
 
 
 def _pose(exif: Exif, xmp: dict[str, float], notes: list[str]) -> Pose:
@@ -94,11 +109,12 @@ def _pose(exif: Exif, xmp: dict[str, float], notes: list[str]) -> Pose:
             notes.append("no relative altitude in DJI XMP")
         if "GimbalPitchDegree" not in xmp:
             notes.append("no gimbal angles in DJI XMP")
-    return Pose(lat=lat, lon=lon, altitude_abs_m=xmp.get("AbsoluteAltitude", exif.altitude_m),
+    return Pose(lat=lat, lon=lon, altitude_abs_m=xmp.get("AbsoluteAltitude", _gps_altitude(exif, notes)),
                 altitude_rel_m=xmp.get("RelativeAltitude"),
                 gimbal_yaw_deg=xmp.get("GimbalYawDegree"), gimbal_pitch_deg=xmp.get("GimbalPitchDegree"),
                 gimbal_roll_deg=xmp.get("GimbalRollDegree"), flight_yaw_deg=xmp.get("FlightYawDegree"),
-                flight_pitch_deg=xmp.get("FlightPitchDegree"), flight_roll_deg=xmp.get("FlightRollDegree"))
+                flight_pitch_deg=xmp.get("FlightPitchDegree"), flight_roll_deg=xmp.get("FlightRollDegree"),
+                **{k: v for k, v in xmp.items() if k.startswith("lrf_")})
 
 
 def _camera(exif: Exif, xmp: dict[str, float], width: int, height: int, notes: list[str]) -> Camera:
@@ -135,6 +151,8 @@ def read_frame(path: Path, sha256: str | None = None) -> Frame:
         notes.append("no capture time in EXIF")
     elif not exif.time_from_original:
         notes.append("capture time from the EXIF DateTime (no DateTimeOriginal)")
+    if image.format == "TIFF" and getattr(image, "n_frames", 1) > 1:  # (a JPEG's second picture is its preview)
+        notes.append(f"{image.n_frames} pages (a multi-page TIFF): only the first is scanned")
     camera = _camera(exif, xmp, *image.size, notes)
     return Frame(path=path, sha256=sha256 or hashlib.sha256(data).hexdigest(), camera=camera,
                  pose=_pose(exif, xmp, notes), time=exif.time, notes=tuple(notes))

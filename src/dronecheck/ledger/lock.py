@@ -32,7 +32,7 @@ def holder(note: Path) -> dict[str, object]:
         return {}
 
 
-def _describe(info: dict[str, object]) -> str:
+def describe(info: dict[str, object]) -> str:
     if not info:
         return "another scan"
     return f"pid {info.get('pid')} on {info.get('host')}, since {info.get('since')}"
@@ -60,7 +60,7 @@ def ledger_lock(ledger: Path, wait: float | None = 0) -> Iterator[None]:
         ledger.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(poll_interval=0.5)
     except Timeout:
-        raise LockedError(f"{ledger} is locked by {_describe(holder(note))}; "
+        raise LockedError(f"{ledger} is locked by {describe(holder(note))}; "
                           "use --wait to wait for it") from None
     except OSError as exc:  # a read-only or full disk, a folder that is not one's own
         raise LedgerError(f"{path}: cannot take the ledger's lock ({exc.strerror or exc})") from exc
@@ -69,7 +69,7 @@ def ledger_lock(ledger: Path, wait: float | None = 0) -> Iterator[None]:
         if waited > 1:
             log.info("waited %.0f s for the lock of %s", waited, ledger)
         if stale := holder(note):
-            log.warning("took over the lock of %s left by a scan that died (%s)", ledger, _describe(stale))
+            log.warning("took over the lock of %s left by a scan that died (%s)", ledger, describe(stale))
         _write_note(note)
         yield
     finally:

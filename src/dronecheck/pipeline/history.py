@@ -1,4 +1,5 @@
-"""Past runs from the ledger: write a run's report again, export every finding for GIS.
+"""Past runs from the ledger: write a run's report again, export every finding for GIS (GeoJSON, a styled
+GeoPackage, CSV or KML).
 
 A run's tracks and violations are worked out again from its findings, with the profile's
 rules and the zones file as they were when it ran (the zones file must still be there).
@@ -15,20 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from dronecheck.analyse.plan import Plan, analyse
-from dronecheck.errors import DronecheckError
-from dronecheck.ledger.sqlite import Ledger, RunRow, existing
+from dronecheck.config import DEFAULT_OUT, parse_crs
+from dronecheck.errors import ConfigError, DronecheckError
+from dronecheck.ledger import Ledger, RunRow, Where, existing, open_ledger
 from dronecheck.pipeline.outputs import write_outputs
+from dronecheck.report.files import write_json
 from dronecheck.report.geojson import RunContext, findings_collection
+from dronecheck.report.gpkg import Layer, write_gpkg, write_kml
+from dronecheck.report.tables import write_csv
 from dronecheck.run import RunResult
 from dronecheck.types import ModelInfo, Skipped
 
 
 @contextmanager
-def open_ledgers(paths: Sequence[Path]) -> Iterator[list[Ledger]]:
-    """The ledgers at `paths` that exist, opened read-only (a scan may be writing them), closed at the end;
-    LedgerError when none exists."""
+def open_ledgers(paths: Sequence[Where]) -> Iterator[list[Ledger]]:
+    """The ledgers at `paths` (files or PostgreSQL URLs) that exist, opened read-only (a scan may be writing
+    them), closed at the end; LedgerError when none exists."""
     with ExitStack() as stack:
-        yield [stack.enter_context(Ledger(p, read_only=True)) for p in existing(paths)]
+        yield [stack.enter_context(open_ledger(p, read_only=True)) for p in existing(paths)]
 
 
 def rebuild(ledger: Ledger, run_id: str, zones: Path | None = None) -> RunResult:
@@ -60,7 +65,8 @@ def write_report_again(ledger: Ledger, run_id: str, zones: Path | None = None) -
     run.json is left as the scan wrote it; a run killed before the end never wrote one.
     """
     run = rebuild(ledger, run_id, zones)
-    write_outputs(run, record=False)
+    crs = ledger.run(run_id).details.get("options", {}).get("crs")  # type: ignore[union-attr]
+    write_outputs(run, record=False, crs=parse_crs(crs) if crs else None)
     return run
 
 
@@ -91,3 +97,34 @@ def _features(row: RunRow, finding: Any, crop: str | None, target: Path) -> list
     for feature in collection["features"]:
         feature["properties"]["flight"] = row.flight
     return collection["features"]
+
+
+FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv", ".kml": "kml"}
+
+
+def export_target(target: Path | None, fmt: str | None) -> tuple[Path, str]:
+    """The file and format of an export: `fmt`, else the one `target`'s suffix names, else GeoJSON; without
+    `target`, all-findings.<format> in the default output folder. ConfigError for a format it does not know.
+
+    >>> export_target(Path("a.gpkg"), None), export_target(None, "csv")
+    ((PosixPath('a.gpkg'), 'gpkg'), (PosixPath('outputs/all-findings.csv'), 'csv'))
+    """
+    known = sorted(set(FORMATS.values()))
+    if fmt is not None and fmt.lower() not in known:
+        raise ConfigError(f"--format {fmt!r}: give one of {', '.join(known)}")
+    fmt = fmt.lower() if fmt else FORMATS.get(target.suffix.lower(), "geojson") if target else "geojson"
+    ext = next(k for k, v in FORMATS.items() if v == fmt)
+    return target or DEFAULT_OUT / f"all-findings{ext}", fmt
+
+
+def write_export(collection: dict[str, Any], target: Path, fmt: str, crs: int) -> None:
+    """The findings of `export` as `fmt`: GeoJSON and KML in WGS84, the GeoPackage (one layer, `findings`,
+    styled) and the CSV's x/y in `crs`."""
+    if fmt == "gpkg":
+        write_gpkg(target, [Layer("findings", collection, "Point")], crs)
+    elif fmt == "csv":
+        write_csv(target, collection, crs)
+    elif fmt == "kml":
+        write_kml(target, collection)
+    else:
+        write_json(target, collection)

@@ -13,6 +13,7 @@ by batch into the ledger) and `_finish` (analyse, write, close the run in the le
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -21,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -37,10 +38,12 @@ from dronecheck.errors import ModelError
 from dronecheck.geo.georef import georeference
 from dronecheck.hashing import file_sha256
 from dronecheck.ingest import discover
-from dronecheck.ingest.ahead import Loaded, prefetched, read_ahead, video_frames
+from dronecheck.ingest.ahead import Loaded, mosaic_frames, prefetched, read_ahead, video_frames
+from dronecheck.ingest.ortho import split_mosaics
 from dronecheck.ingest.video import sampled_count
-from dronecheck.ledger.lock import ledger_lock
-from dronecheck.ledger.sqlite import Ledger, RunRow
+from dronecheck.ledger import Ledger, RunRow, open_ledger, scan_lock
+from dronecheck.pipeline.ground import Ground, opened
+from dronecheck.pipeline.mosaic import owned, plan_windows, window_count
 from dronecheck.pipeline.outputs import write_outputs
 from dronecheck.pipeline.tiles import batches, model_inputs, tile_size_of
 from dronecheck.profiles import Profile
@@ -57,14 +60,15 @@ Progress = Callable[[int, int | None, str], None]
 
 @dataclass
 class Work:
-    """What a scan has to do: photos and videos, each with its sha256 (None when unreadable)."""
+    """What a scan has to do: photos, videos and orthomosaics, each with its sha256 (None when unreadable)."""
 
     photos: list[tuple[Path, str | None]]
     videos: list[tuple[Path, str | None]]
     already_done: int
+    mosaics: list[tuple[Path, str | None]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.photos or self.videos)
+        return bool(self.photos or self.videos or self.mosaics)
 
 
 @contextmanager
@@ -102,6 +106,9 @@ def settings_key(options: ScanOptions, model_sha256: str) -> str:
            "tile_size": p.tile_size, "tile_overlap": p.tile_overlap, "target_gsd_cm": p.target_gsd_cm,
            "min_object_m": p.min_object_m, "full_pass": p.full_pass, "fps": options.fps,
            "hfov_deg": options.hfov_deg, "model": model_sha256}
+    if options.dem:  # only then, so that the keys of scans without a DEM stay what they were
+        stat = options.dem.stat()
+        key["dem"] = f"{options.dem.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -137,6 +144,7 @@ class Job:
     inbox: str
     model_sha: str
     zones: list[Zone]
+    ground: Ground | None = None  # the DEM given, open for the scan
 
 
 def scan(options: ScanOptions, on_photo: Progress | None = None, stop: threading.Event | None = None) -> RunResult:
@@ -148,8 +156,9 @@ def scan(options: ScanOptions, on_photo: Progress | None = None, stop: threading
     is set (the CLI sets it on SIGTERM) the batch in flight is committed and the run is left
     "interrupted", with no outputs written: the next scan with the same settings goes on from there.
     """
-    with ledger_lock(options.ledger_path, options.wait), Ledger(options.ledger_path) as ledger:
-        job = _prepare(options, ledger)
+    with scan_lock(options.ledger_path, options.wait), open_ledger(options.ledger_path) as ledger, \
+            opened(options.dem) as ground:
+        job = _prepare(options, ledger, ground)
         if not job.work and not job.run.resumed:
             _record_nothing_to_do(ledger, job)
             return job.run
@@ -165,8 +174,9 @@ def scan(options: ScanOptions, on_photo: Progress | None = None, stop: threading
         return job.run
 
 
-def _prepare(options: ScanOptions, ledger: Ledger) -> Job:
-    """Check the weights and zones, take up an interrupted run or start a new one, and find the work."""
+def _prepare(options: ScanOptions, ledger: Ledger, ground: Ground | None = None) -> Job:
+    """Check the weights and zones, take up an interrupted run or start a new one, and find the work; settle
+    the take-off height on the DEM from the folder's first photo."""
     if not options.profile.weights.is_file():
         raise ModelError(f"weights file not found: {options.profile.weights}")
     zones = options.plan.zones()
@@ -181,9 +191,12 @@ def _prepare(options: ScanOptions, ledger: Ledger) -> Job:
     found = discover(options.path)
     run.ignored = [_relative(p, options.path) for p in found.ignored]
     with timed(run.timings, "hash"):
-        work = _todo(ledger, found.photos, found.videos, settings, run)
+        photos, mosaics = split_mosaics(found.photos)
+        work = _todo(ledger, photos, found.videos, settings, run, mosaics)
     run.already_done = work.already_done
-    return Job(options, run, work, settings, inbox, model_sha, zones)
+    if ground:
+        ground.settle(photos)
+    return Job(options, run, work, settings, inbox, model_sha, zones, ground)
 
 
 def _detect_all(ledger: Ledger, job: Job, detector: yolo.Detector, on_photo: Progress | None,
@@ -199,13 +212,13 @@ def _detect_all(ledger: Ledger, job: Job, detector: yolo.Detector, on_photo: Pro
              len(job.work.photos), len(job.work.videos), options.path, run.already_done,
              extra={"event": "run_started", "run": run.run_id, "photos": len(job.work.photos),
                     "videos": len(job.work.videos), "batch": batch})
-    total = _expected_frames(job.work, options.fps)
+    total = _expected_frames(job.work, options.fps, options.profile)
     done = 0
     loaded = timed_items(_frames(job.work, options, run, batch), run.timings, "read")
     for items in batches(loaded, batch, lambda item: model_inputs(item, options.profile)):
         if stop.is_set():  # checked once the next batch is there: a stop after the last batch stops nothing
             return False
-        frames, findings, failures, videos = _scan_batch(run, detector, items, batch)
+        frames, findings, failures, videos = _scan_batch(run, detector, items, batch, job.ground)
         ledger.record_batch(run.run_id, job.settings, frames, findings, run.crops, failures, videos)
         done += len(frames) + len(failures)
         if on_photo:
@@ -217,6 +230,7 @@ def _detect_all(ledger: Ledger, job: Job, detector: yolo.Detector, on_photo: Pro
 def _finish(ledger: Ledger, job: Job) -> None:
     """Tracks and violations from everything the run holds, the output files, and the run closed in the ledger."""
     run = job.run
+    run.ground = job.ground.record() if job.ground else {}
     with timed(run.timings, "analyse"):
         run.analysis = analyse(run.frames, run.findings, run.plan, job.zones)
     with timed(run.timings, "write"):
@@ -249,9 +263,11 @@ def _resume(ledger: Ledger, row: RunRow, options: ScanOptions) -> RunResult:
                      resumed=True)
 
 
-def _todo(ledger: Ledger, photos: list[Path], videos: list[Path], settings: str, run: RunResult) -> Work:
-    """The photos and videos not yet scanned with these settings (known by content, not by name), and how
-    many of them earlier runs did. Photos and videos this run did before it was killed are neither."""
+def _todo(ledger: Ledger, photos: list[Path], videos: list[Path], settings: str, run: RunResult,
+          mosaics: list[Path]) -> Work:
+    """The photos, videos and orthomosaics not yet scanned with these settings (known by content, not by name),
+    and how many of them earlier runs did. Those this run did before it was killed are neither. A mosaic is
+    done as a video is: when all its windows are (the ledger's videos table)."""
     done, videos_done = ledger.done(settings), ledger.videos_done(settings)
     mine = {f.sha256 for f in run.frames}
     work = Work([], [], 0)
@@ -261,10 +277,10 @@ def _todo(ledger: Ledger, photos: list[Path], videos: list[Path], settings: str,
             work.photos.append((path, sha))
         elif sha not in mine:
             work.already_done += 1
-    for path in videos:
+    for path, todo in chain(((p, work.videos) for p in videos), ((p, work.mosaics) for p in mosaics)):
         sha = _sha256_cached(ledger, path)
         if sha is None or sha not in videos_done:
-            work.videos.append((path, sha))
+            todo.append((path, sha))
         elif videos_done[sha] != run.run_id:
             work.already_done += 1
     return work
@@ -295,12 +311,15 @@ def _frames(work: Work, options: ScanOptions, run: RunResult, batch: int) -> Ite
     mine = frozenset(f.sha256 for f in run.frames)
     videos = (prefetched(video_frames(path, sha, fps=options.fps, hfov_deg=options.hfov_deg, skip=mine), depth)
               for path, sha in work.videos)
-    return chain(read_ahead(work.photos, depth), chain.from_iterable(videos))
+    plan = functools.partial(plan_windows, options.profile)
+    mosaics = (prefetched(mosaic_frames(path, sha, plan, skip=mine), 2) for path, sha in work.mosaics)
+    return chain(read_ahead(work.photos, depth), chain.from_iterable(videos), chain.from_iterable(mosaics))
 
 
-def _expected_frames(work: Work, fps: float) -> int | None:
-    """Frames the scan will look at, for the progress bar; None when a video does not say how long it is."""
-    counts = [sampled_count(path, fps) for path, _ in work.videos]
+def _expected_frames(work: Work, fps: float, profile: Profile) -> int | None:
+    """Frames the scan will look at, for the progress bar (a mosaic's windows, nodata ones too); None when a
+    video does not say how long it is."""
+    counts = [sampled_count(path, fps) for path, _ in work.videos] + [window_count(p, profile) for p, _ in work.mosaics]
     return None if None in counts else len(work.photos) + sum(c or 0 for c in counts)
 
 
@@ -350,7 +369,7 @@ def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if root.is_dir() and path.is_relative_to(root) else path.name
 
 
-def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int
+def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int, ground: Ground | None = None
                 ) -> tuple[list[Frame], list[Finding], list[tuple[str, str]], list[tuple[str, str, int]]]:
     """Detect, georeference and crop one batch; return what the ledger must record of it: frames,
     findings, failed files and finished videos."""
@@ -366,16 +385,18 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
             run.skipped.append(Skipped(name, reason))
             failures.append((name, reason))
         else:
-            good.append((item.frame, item.pixels))
+            good.append((item.frame, item.pixels, item.keep))
     profile = run.options.profile
-    sizes = [tile_size_of(profile, frame) for frame, _ in good]
+    sizes = [tile_size_of(profile, frame) for frame, _, _ in good]
     with timed(run.timings, "detect"):
-        detections = detector.detect([pixels for _, pixels in good], batch, tile_sizes=sizes)
+        detections = detector.detect([pixels for _, pixels, _ in good], batch, tile_sizes=sizes)
     frames, findings = [], []
-    for (frame, pixels), dets in zip(good, detections, strict=True):
+    for (frame, pixels, keep), found in zip(good, detections, strict=True):
+        dets = owned(found, keep)  # a mosaic window keeps what lies on its side of its overlaps
         with timed(run.timings, "georef"):
             ids = [finding_id(frame, detector.sha256, int(c), b) for c, b in zip(dets.class_id, dets.xyxy, strict=True)]
-            placed = georeference(frame, dets, detector.class_names, ids)
+            terrain = ground.terrain(frame) if ground and len(dets) else None  # the DEM window read once a frame
+            placed = georeference(frame, dets, detector.class_names, ids, terrain)
         with timed(run.timings, "measure"):
             placed = [measure(f, pixels, profile.width_classes_mm) if f.class_name in profile.trace else f
                       for f in placed]

@@ -21,8 +21,11 @@ def tile_size_of(profile: Profile, frame: Frame) -> int:
     Whole when the profile's smallest object (`min_object_m`) stays MIN_OBJECT_MODEL_PX long
     once the photo is shrunk to `imgsz`; tiles that give the model `target_gsd_cm` when the
     profile names one; else `tile_size`. Both need the photo's ground resolution (height,
-    focal length, gimbal angles); without it `tile_size` holds.
+    focal length, gimbal angles); without it `tile_size` holds. A window of an orthomosaic was read at
+    the resolution its tiles of `imgsz` need (pipeline.mosaic).
     """
+    if frame.grid is not None:
+        return profile.imgsz
     gsd = centre_gsd(frame)
     if gsd is None:
         return profile.tile_size

@@ -54,6 +54,15 @@ def make_dirs(folder: Path) -> None:
         raise OutputError(folder, exc) from exc
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a file that another library wrote (SQLite, GDAL) to the disk, before it is renamed into place."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def text_bytes(text: str) -> bytes:
     """UTF-8, with a file name that is no valid UTF-8 (held with surrogate escapes) written escaped, as \\udcXX:
     in JSON that is a valid escape, and in HTML it shows which byte it was."""

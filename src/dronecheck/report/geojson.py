@@ -4,19 +4,25 @@ WGS84 lon/lat, no `crs` member, exterior rings counter-clockwise, at most 7 deci
 `findings.geojson` holds one Point per finding (null geometry when it could not be placed);
 `footprints.geojson` holds the ground footprint of each box as a Polygon, with the same ids;
 `crack_lines.geojson` the traced centre line of each crack; `tracks.geojson` a LineString per
-track and a Point per sighting; `violations.geojson` the evidence of each suspected violation.
+track and a Point per sighting; `violations.geojson` the evidence of each suspected violation;
+`photos.geojson` the ground footprint of each frame scanned. The flight path (a LineString through
+the camera positions) goes into the GeoPackage only.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from dronecheck.analyse.motion import Track
 from dronecheck.analyse.rules import SUSPECTED, Violation
-from dronecheck.geo.crs import DECIMALS, lonlat_to_rd
-from dronecheck.types import Finding
+from dronecheck.geo.crs import DECIMALS, ground_distance, lonlat_to_rd
+from dronecheck.geo.georef import centre_gsd, frame_ground
+from dronecheck.types import Finding, Frame
 
 
 @dataclass(frozen=True)
@@ -184,3 +190,91 @@ def violation_feature(v: Violation) -> dict[str, Any]:
 def violations_collection(violations: Sequence[Violation]) -> dict[str, Any]:
     """A FeatureCollection (RFC 7946) of `violations`."""
     return {"type": "FeatureCollection", "features": [violation_feature(v) for v in violations]}
+
+
+def frame_id(frame: Frame) -> str:
+    """A frame's id: its file's hash (as finding ids are), with the frame number for a video frame."""
+    head = frame.sha256[:16]
+    return head if frame.frame_index is None else f"{head}#{frame.frame_index}"
+
+
+def photo_feature(frame: Frame, n_findings: int) -> dict[str, Any]:
+    """One frame scanned: its ground footprint (null where it cannot be projected) and its pose."""
+    pose, cam = frame.pose, frame.camera
+    ground = frame_ground(frame)
+    centre = ground.centre
+    ring = [[_lonlat(p) for p in ground.ring]] if ground.ring else None
+    return {"type": "Feature", "id": frame_id(frame),
+            "geometry": {"type": "Polygon", "coordinates": ring} if ring else None,
+            "properties": {
+                "id": frame_id(frame),
+                "image": str(frame.name),
+                "image_sha256": frame.sha256,
+                "time": frame.time.isoformat() if frame.time else None,
+                "camera_lon": _round(pose.lon, DECIMALS),
+                "camera_lat": _round(pose.lat, DECIMALS),
+                "altitude_m": _round(pose.altitude_abs_m, 2),
+                "height_m": _round(pose.altitude_rel_m, 2),
+                "gimbal_yaw_deg": _round(pose.gimbal_yaw_deg, 2),
+                "gimbal_pitch_deg": _round(pose.gimbal_pitch_deg, 2),
+                "gimbal_roll_deg": _round(pose.gimbal_roll_deg, 2),
+                "flight_yaw_deg": _round(pose.flight_yaw_deg, 2),
+                "gsd_m": _round(centre_gsd(frame), 5),
+                "centre_lon": centre[0] if centre else None,
+                "centre_lat": centre[1] if centre else None,
+                "georef_method": ground.method,
+                "width_px": cam.width,
+                "height_px": cam.height,
+                "camera": " ".join(p for p in (cam.make, cam.model) if p) or None,
+                "n_findings": n_findings,
+                "note": ground.note,
+            }}
+
+
+def photos_collection(frames: Sequence[Frame], findings: Sequence[Finding]) -> dict[str, Any]:
+    """A FeatureCollection (RFC 7946) of the frames scanned, in time order, with how many findings each gave."""
+    counts = Counter(frame_id(f.frame) for f in findings)
+    return {"type": "FeatureCollection",
+            "features": [photo_feature(fr, counts[frame_id(fr)]) for fr in sorted(frames, key=_time_order)]}
+
+
+def _time_order(frame: Frame) -> tuple[bool, str, str, int]:
+    """Frames with a time first, by time (as ISO text: aware and naive times do not compare), then by name."""
+    return (frame.time is None, frame.time.isoformat() if frame.time else "", str(frame.path),
+            frame.frame_index or 0)
+
+
+def _path_key(frame: Frame) -> str:
+    """What one flight path follows: a video's own frames; the photos of a run together (one flight)."""
+    return str(frame.path) if frame.frame_index is not None else ""
+
+
+def flight_path_collection(frames: Sequence[Frame]) -> dict[str, Any]:
+    """One LineString through the camera positions in time order per video, and one through the photos; a path
+    with fewer than two positions is left out (it is no line)."""
+    placed = sorted((f for f in frames if f.pose.has_position), key=lambda f: (_path_key(f), _time_order(f)))
+    features = []
+    for key, group in groupby(placed, key=_path_key):
+        path = list(group)
+        coords = [_lonlat((f.pose.lon, f.pose.lat)) for f in path]  # type: ignore[arg-type]
+        if len(coords) < 2:
+            continue
+        heights = [f.pose.altitude_rel_m for f in path if f.pose.altitude_rel_m is not None]
+        times = [f.time for f in path if f.time]
+        same_kind = len(times) > 1 and (times[0].tzinfo is None) == (times[-1].tzinfo is None)
+        duration = (times[-1] - times[0]).total_seconds() if same_kind else None
+        pid = path[0].sha256[:16] if key else "photos"  # a video's frames in `photos` are "<this id>#N"
+        features.append({"type": "Feature", "id": pid, "geometry": {"type": "LineString", "coordinates": coords},
+                         "properties": {"id": pid, "source": path[0].path.name if key else "photos",
+                                        "n_frames": len(path),
+                                        "start": times[0].isoformat() if times else None,
+                                        "end": times[-1].isoformat() if times else None,
+                                        "duration_s": _round(duration, 1),
+                                        "height_min_m": _round(min(heights), 2) if heights else None,
+                                        "height_max_m": _round(max(heights), 2) if heights else None,
+                                        "length_m": _round(_length_m(coords), 1)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _length_m(coords: Sequence[Sequence[float]]) -> float:
+    return math.fsum(ground_distance(a[0], a[1], b[0], b[1]) for a, b in zip(coords, coords[1:], strict=False))

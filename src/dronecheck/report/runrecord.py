@@ -34,6 +34,7 @@ def record(run: RunResult, version: str, tile_sizes: Sequence[int]) -> dict[str,
         "model": {"name": detector.name, "path": str(detector.weights), "sha256": detector.sha256,
                   "classes": list(detector.class_names)},
         "device": detector.device,
+        "ground": run.ground or {"dem": None},  # the DEM and take-off height findings were placed with
         "platform": {"python": platform.python_version(), "system": platform.platform()},
         "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
         "seconds_per_frame": {k: round(v / scanned, 4) for k, v in run.timings.items() if k != "load_model"},

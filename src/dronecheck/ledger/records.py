@@ -1,0 +1,164 @@
+"""What both ledgers keep, and how: the run row, Frame and Finding as JSON, names as each database can hold them,
+and the shape of a schema migration. No SQL here: that is `sqlite` and `postgres`."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dronecheck.types import Camera, Finding, Frame, MapGrid, Pose
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run as the ledger keeps it."""
+
+    run_id: str
+    flight: str
+    inbox: str
+    run_dir: str | None
+    settings: str
+    profile: str
+    model: str
+    model_sha256: str
+    started: str
+    finished: str | None
+    status: str
+    pid: int | None
+    frames_scanned: int
+    files_failed: int
+    files_already_done: int
+    findings: int
+    seconds: float | None
+    exit_code: int | None
+    info: str | None
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return json.loads(self.info) if self.info else {}
+
+
+RUN_COLUMNS = tuple(f.name for f in fields(RunRow))
+RUN_NAMES = frozenset({"flight", "inbox", "run_dir", "profile", "model"})  # free text from file and folder names
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of a ledger's schema: `apply(connection)` takes a ledger at `version - 1` to `version`."""
+
+    version: int
+    does: str  # what it changes, as `dronecheck ledger migrate` says it
+    apply: Callable[[Any], None]
+
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(text: str) -> bool:
+    """Whether a ledger setting names a PostgreSQL database rather than an SQLite file."""
+    return text.startswith(URL_SCHEMES)
+
+
+def shown(where: Path | str) -> str:
+    """A ledger as it may be printed and logged: a path as it is, a URL with its password (in the user part or
+    the query) as ***.
+
+    >>> shown("postgresql://scan:s3cret@db.example/ledger"), shown("postgresql:///ledger?host=/s&password=x")
+    ('postgresql://scan:***@db.example/ledger', 'postgresql:///ledger?host=/s&password=***')
+    """
+    if isinstance(where, Path):
+        return str(where)
+    parts = urllib.parse.urlsplit(where)
+    shown_url = where
+    if parts.password is not None:
+        user, _, host = parts.netloc.rpartition("@")
+        shown_url = shown_url.replace(parts.netloc, f"{user.partition(':')[0]}:***@{host}", 1)
+    if parts.query:
+        pairs = [p.partition("=") for p in parts.query.split("&")]
+        query = "&".join(f"{k}={'***' if k == 'password' else v}" if eq else k for k, eq, v in pairs)
+        shown_url = shown_url.replace(f"?{parts.query}", f"?{query}", 1)
+    return shown_url
+
+
+def stored(text: str) -> str | bytes:
+    """A path or name as SQLite can keep it: the text, or its bytes where it is no valid UTF-8 (a name from an
+    old card or a Windows share, which Python holds with surrogate escapes).
+
+    >>> stored("DJI_0001.JPG"), stored(os.fsdecode(b"caf\\xe9.JPG"))
+    ('DJI_0001.JPG', b'caf\\xe9.JPG')
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text)
+    return text
+
+
+def loaded(value: Any) -> Any:
+    """A value read from the SQLite ledger, with a stored name's bytes back as the text Python names the file by."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
+def escaped(text: str) -> str:
+    """A path or name as PostgreSQL text can keep it: each byte that is no valid UTF-8 as %XX, and so NUL (which
+    text refuses) and % itself; every other character as it is, so psql shows ordinary names as they are.
+
+    >>> escaped("DJI_0001.JPG"), escaped("100%.JPG"), escaped(os.fsdecode(b"caf\\xe9.JPG")), escaped("a\\0b")
+    ('DJI_0001.JPG', '100%25.JPG', 'caf%E9.JPG', 'a%00b')
+    >>> all(unescaped(escaped(t)) == t for t in ("ok", "100%25", "é", os.fsdecode(b"\\xff%\\x00")))
+    True
+    """
+    return "".join(f"%{ord(c):02X}" if c in "%\0" else f"%{ord(c) - 0xDC00:02X}" if "\udc80" <= c <= "\udcff"
+                   else c for c in text)
+
+
+def unescaped(value: Any) -> Any:
+    """A value read from the PostgreSQL ledger, an escaped name back as the text Python names the file by."""
+    if isinstance(value, str) and "%" in value:
+        return os.fsdecode(urllib.parse.unquote_to_bytes(value))
+    return value
+
+
+def frame_to_json(frame: Frame) -> str:
+    data = asdict(frame)
+    data["path"] = str(frame.path)
+    data["time"] = frame.time.isoformat() if frame.time else None
+    return json.dumps(data)
+
+
+def frame_from_json(text: str) -> Frame:
+    data = json.loads(text)
+    return Frame(path=Path(data["path"]), sha256=data["sha256"], camera=Camera(**data["camera"]),
+                 pose=Pose(**data["pose"]), time=datetime.fromisoformat(data["time"]) if data["time"] else None,
+                 frame_index=data["frame_index"], notes=tuple(data["notes"]),
+                 grid=MapGrid(tuple(grid["transform"]), grid["crs"]) if (grid := data.get("grid")) else None)
+
+
+def finding_to_json(finding: Finding) -> str:
+    data = {k: v for k, v in asdict(finding).items() if k != "frame"}
+    return json.dumps(data)
+
+
+def finding_from_json(text: str, frame: Frame) -> Finding:
+    data = json.loads(text)
+    data["box_px"] = tuple(data["box_px"])
+    data["point"] = tuple(data["point"]) if data["point"] else None
+    for key in ("footprint", "line"):
+        data[key] = tuple(tuple(p) for p in data[key]) if data.get(key) else None
+    return Finding(frame=frame, **data)
+
+
+def error_text(exc: BaseException) -> str:
+    """What went wrong, in one line, for a message that names the ledger itself: the OS's words without the path,
+    or the database's.
+
+    >>> error_text(FileNotFoundError(2, "No such file or directory", "/x")), error_text(ValueError("a\\n  b"))
+    ('No such file or directory', 'a b')
+    """
+    return str(exc.strerror or exc) if isinstance(exc, OSError) else " ".join(str(exc).split())
