@@ -183,6 +183,21 @@ def scan(
     log_json: Annotated[bool, typer.Option("--log-json", envvar="DRONECHECK_LOG_JSON",
                                            help="Log one JSON object a line on stderr (for log collectors), "
                                            "run events included.")] = False,
+    executor: Annotated[str, typer.Option("--executor", envvar="DRONECHECK_EXECUTOR",
+                                          help="plain: decode and detect in this process; ray: decode in Ray "
+                                          "tasks and detect in Ray actors (pip install 'dronecheck\\[ray]'), "
+                                          "on this machine or the cluster of --address.")] = "plain",
+    address: Annotated[str | None, typer.Option("--address", envvar="DRONECHECK_RAY_ADDRESS",
+                                                help="With --executor ray: the Ray head to join (HOST:PORT, "
+                                                "ray://HOST:PORT or auto). Default: start Ray on this machine.")
+                       ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="With --executor ray: detector actors, "
+                                                "each holding one model. Default: one per GPU, else one per "
+                                                "--cpus-per-worker cores.")] = None,
+    cpus_per_worker: Annotated[float | None, typer.Option("--cpus-per-worker", min=0.01,
+                                                          help="With --executor ray: CPU cores (and torch "
+                                                          "threads) of each CPU actor. Default: 2, or the "
+                                                          "cores shared among --workers.")] = None,
 ) -> None:
     """Scan a flight: detect, georeference, and write findings.geojson, report.html and run.json.
 
@@ -200,6 +215,7 @@ def scan(
         logs.setup(json_lines=True)
     flags = Settings(profile, weights, out_dir, ledger, device, conf, iou, batch, fps, hfov, zones,
                      crs=_crs_code(crs), dem=dem)
+    distributed = _executor_options(executor, address, workers, cpus_per_worker)
     timeout = (None if wait_timeout is None else wait_timeout) if wait else 0
     codes = []
     with _stop_on_signals() as stop:
@@ -207,7 +223,8 @@ def scan(
             if stop.is_set():  # the inboxes not begun wait for the next scan
                 codes.append(ExitCode.INTERRUPTED)
                 break
-            codes.append(_scan_one(job_path, settings, timeout, bar=not log_json, debug=ctx.obj["debug"], stop=stop))
+            codes.append(_scan_one(job_path, settings, timeout, bar=not log_json, debug=ctx.obj["debug"], stop=stop,
+                                   distributed=distributed))
     raise typer.Exit(code=next(c for c in WORST_FIRST if c in codes))
 
 
@@ -231,8 +248,20 @@ def _stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(signum, old)
 
 
+def _executor_options(executor: str, address: str | None, workers: int | None, cpus: float | None
+                      ) -> dict[str, Any]:
+    """--executor and the Ray options, checked: a Ray option without --executor ray is a ConfigError."""
+    if executor not in ("plain", "ray"):
+        raise ConfigError(f"--executor {executor}: expected plain or ray")
+    given = [name for name, v in (("--address", address), ("--workers", workers), ("--cpus-per-worker", cpus))
+             if v is not None]
+    if executor == "plain" and given:
+        raise ConfigError(f"{', '.join(given)}: only with --executor ray")
+    return {"executor": executor, "address": address, "workers": workers, "cpus_per_worker": cpus}
+
+
 def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool, debug: bool,
-              stop: threading.Event) -> ExitCode:
+              stop: threading.Event, distributed: dict[str, Any] | None = None) -> ExitCode:
     """One inbox's scan; its error is said in one line and the next inbox goes on."""
     from dronecheck.pipeline.scan import scan as run_scan
     from dronecheck.profiles import load_profile
@@ -243,7 +272,7 @@ def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool, deb
         options = ScanOptions(path, load_profile(settings.profile, settings.weights), settings.out, settings.device,
                               settings.conf, settings.iou, settings.batch, settings.ledger, wait,
                               fps=settings.fps, hfov_deg=settings.hfov, zones=settings.zones, crs=settings.crs,
-                              dem=settings.dem)
+                              dem=settings.dem, **(distributed or {}))
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       TextColumn("{task.fields[name]}"), console=err, transient=True, disable=not bar) as progress:
             task = progress.add_task(f"scanning {path.name}", total=None, name="")
@@ -262,6 +291,7 @@ def _summary(run: RunResult) -> None:
                   "with this profile and model")
         return
     state = " (interrupted: the next scan goes on from here)" if run.interrupted else ""
+    state = state or (" (this worker's part: another one wrote the run's outputs)" if run.part else "")
     state = state or (" (resumed)" if run.resumed else "")
     table = Table(title=f"{run.flight} · run {run.run_id}{state}", show_header=False)
     table.add_row("photos scanned", str(counts["photos_scanned"]))
@@ -281,9 +311,10 @@ def _summary(run: RunResult) -> None:
         table.add_row("suspected violations", str(counts["violations"]))
     table.add_row("model", f"{run.model.name} on {run.model.device}")
     table.add_row("seconds", " · ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))
-    if not run.interrupted:  # an interrupted run writes its outputs when it is taken up again
+    if not run.interrupted and not run.part:  # an interrupted run writes its outputs when it is taken up again
         table.add_row("report", str(run.run_dir / "report.html"))
         table.add_row("GeoJSON", str(run.run_dir / "findings.geojson"))
+        table.add_row("GeoPackage", str(run.run_dir / "findings.gpkg"))
     out.print(table)
 
 
@@ -294,6 +325,9 @@ def runs(
     config: ConfigOpt = None,
     limit: Annotated[int, typer.Option(help="Show this many runs, newest first.", min=1)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON instead of a table.")] = False,
+    workers: Annotated[bool, typer.Option("--workers", help="Also show the workers of each run (several scans of "
+                                          "one inbox on a PostgreSQL ledger): frames, failed, seconds, frames/s, "
+                                          "status.")] = False,
 ) -> None:
     """List past runs from the ledger: when, what, how many photos and findings, how long, status."""
     from dronecheck.config import ledger_paths
@@ -301,11 +335,20 @@ def runs(
 
     with open_ledgers(ledger_paths(config, out_dir, ledger)) as ledgers:
         rows = sorted((r for lg in ledgers for r in lg.runs(limit)), key=lambda r: r.started, reverse=True)[:limit]
+        ids = [r.run_id for r in rows]
+        by_run = {}
+        for w in (w for lg in ledgers for w in lg.workers(ids)) if workers else ():
+            by_run.setdefault(w.run_id, []).append(w)
     if as_json:
         keys = ("run_id", "flight", "inbox", "run_dir", "profile", "model", "model_sha256", "started", "finished",
                 "status", "frames_scanned", "files_failed", "files_already_done", "findings", "seconds",
                 "exit_code")
-        out.print_json(json.dumps([{k: getattr(r, k) for k in keys} for r in rows]))
+        worker_keys = ("worker", "frames", "files_failed", "seconds", "frames_per_s", "started")
+        listed = [{k: getattr(r, k) for k in keys} for r in rows]
+        for item in listed if workers else ():
+            item["workers"] = [{"status": w.shown_status, **{k: getattr(w, k) for k in worker_keys}}
+                               for w in by_run.get(item["run_id"], [])]
+        out.print_json(json.dumps(listed))
         return
     table = Table("run", "flight", "started", "status", "frames", "failed", "already done", "findings", "seconds",
                   "profile", "model")
@@ -314,6 +357,14 @@ def runs(
                       str(r.files_failed), str(r.files_already_done), str(r.findings),
                       f"{r.seconds:.1f}" if r.seconds is not None else "", r.profile, r.model)
     out.print(table)
+    if by_run:
+        shown_workers = Table("run", "worker", "status", "frames", "failed", "seconds", "frames/s", title="workers")
+        for run_id in ids:
+            for w in by_run.get(run_id, []):
+                rate = w.frames_per_s
+                shown_workers.add_row(run_id, w.worker, w.shown_status, str(w.frames), str(w.files_failed),
+                                      f"{w.seconds:.1f}", f"{rate:.2f}" if rate is not None else "")
+        out.print(shown_workers)
 
 
 @app.command()

@@ -33,6 +33,10 @@ class ScanOptions:
     zones: Path | None = None  # GeoJSON zones the profile's rules look at
     dem: Path | None = None  # GeoTIFF DEM the findings are put on (else flat ground at take-off height)
     crs: int = 4326  # EPSG code of the GeoPackage's layers and the CSV's x/y (GeoJSON and KML stay WGS84)
+    executor: str = "plain"  # where decoding and detection run: "plain" (this process) or "ray" (pipeline.executors)
+    address: str | None = None  # with ray: the cluster's head (HOST:PORT, ray://..., auto); None: one started here
+    workers: int | None = None  # with ray: detector actors; None: one per GPU, or per cpus_per_worker cores
+    cpus_per_worker: float | None = None  # with ray: CPU cores (and torch threads) of each CPU actor
 
     @property
     def ledger_path(self) -> Path | str:
@@ -56,7 +60,9 @@ class ScanOptions:
                 "conf": self.conf, "iou": self.iou, "batch": self.batch, "ledger": shown(self.ledger_path),
                 "fps": self.fps, "hfov_deg": self.hfov_deg, "zones": str(self.zones) if self.zones else None,
                 "dem": str(self.dem) if self.dem else None,
-                "crs": f"EPSG:{self.crs}"}
+                "crs": f"EPSG:{self.crs}",
+                **({"executor": self.executor, "address": self.address, "workers": self.workers,
+                    "cpus_per_worker": self.cpus_per_worker} if self.executor != "plain" else {})}
 
 
 @dataclass
@@ -75,6 +81,7 @@ class RunResult:
     already_done: int = 0  # photos and videos found that an earlier run scanned with the same settings
     resumed: bool = False  # this run took up an interrupted one
     interrupted: bool = False  # stopped by a signal before it had done all its work
+    part: bool = False  # one worker's part of a run shared by several scans, whose outputs another worker wrote
     timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     model: ModelInfo | None = None
     finished: datetime | None = None

@@ -14,12 +14,12 @@ from pathlib import Path
 from dronecheck.errors import LedgerError
 from dronecheck.ledger.base import Ledger
 from dronecheck.ledger.lock import ledger_lock
-from dronecheck.ledger.records import RunRow, is_url, shown
+from dronecheck.ledger.records import RunRow, WorkerRow, is_url, shown
 from dronecheck.ledger.sqlite import SQLiteLedger
 
 Where = Path | str  # an SQLite file, or a PostgreSQL URL
 
-__all__ = ["Ledger", "RunRow", "Where", "existing", "is_url", "open_ledger", "scan_lock", "shown"]
+__all__ = ["Ledger", "RunRow", "Where", "WorkerRow", "existing", "is_url", "open_ledger", "scan_lock", "shown"]
 
 
 def open_ledger(where: Where, *, read_only: bool = False) -> Ledger:
@@ -32,14 +32,15 @@ def open_ledger(where: Where, *, read_only: bool = False) -> Ledger:
     return PostgresLedger(_url(where), read_only=read_only)
 
 
-def scan_lock(where: Where, wait: float | None = 0) -> AbstractContextManager[None]:
-    """The lock a scan holds for its whole run: a file beside an SQLite ledger, an advisory lock in PostgreSQL.
+def scan_lock(where: Where, wait: float | None = 0, shared: bool = False) -> AbstractContextManager[None]:
+    """The lock a scan holds for its whole run: a file beside an SQLite ledger (one scan at a time), an advisory
+    lock in PostgreSQL, `shared` by the scans that share the ledger (`ledger migrate` holds it alone).
     `wait` as `lock.ledger_lock` takes it."""
     if isinstance(where, Path):
         return ledger_lock(where, wait)
     from dronecheck.ledger import postgres
 
-    return postgres.ledger_lock(_url(where), wait)
+    return postgres.ledger_lock(_url(where), wait, shared)
 
 
 def existing(found: Sequence[Where]) -> list[Where]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from dronecheck.ledger.records import (
     RUN_NAMES,
     Migration,
     RunRow,
+    WorkerRow,
     error_text,
     finding_from_json,
     finding_to_json,
@@ -213,9 +214,11 @@ class Ledger(ABC):
 
     # -- runs ------------------------------------------------------------------------------------------
     def start_run(self, row: RunRow) -> None:
-        values = tuple(self._name(v) if k in RUN_NAMES and v is not None else v for k, v in asdict(row).items())
         with self.transaction():
-            self._run(self._upsert("runs", RUN_COLUMNS, ("run_id",)), values)
+            self._run(self._upsert("runs", RUN_COLUMNS, ("run_id",)), self._run_values(row))
+
+    def _run_values(self, row: RunRow) -> tuple[Any, ...]:
+        return tuple(self._name(v) if k in RUN_NAMES and v is not None else v for k, v in asdict(row).items())
 
     def finish_run(self, run_id: str, **values: Any) -> None:
         assert not RUN_NAMES & set(values), "a run's names are set when it starts"
@@ -245,6 +248,47 @@ class Ledger(ABC):
                 self.finish_run(r.run_id, status="interrupted")
         last = next((r for r in runs if r.inbox == inbox and r.settings == settings), None)
         return last if last and last.status in ("running", "interrupted") else None
+
+    # -- several scans of one inbox at once: only where the ledger is `shared` (PostgreSQL) -------------------
+    shared: ClassVar[bool] = False  # whether several scans may work on this ledger at once, claiming their work
+    worker: str | None = None  # this scan's worker id, once it joined a run (shared ledgers)
+
+    def starting(self) -> AbstractContextManager[None]:
+        """Held while a scan decides which run it starts, takes up or joins, and joins it; nothing where one scan
+        at a time holds the ledger anyway."""
+        return nullcontext()
+
+    def join(self, row: RunRow) -> str:
+        """Join run `row` as a new worker (the run made where it is not there yet); the worker's id."""
+        raise NotImplementedError(f"{self.kind}: one scan at a time")
+
+    def claim(self, run_id: str, settings: str, keys: Sequence[str], weights: Sequence[int],
+              n: int) -> tuple[list[str], int]:
+        """Claim the first of `keys` (in order, up to a weight of `n`) that are free; the keys claimed, and how
+        many are left free."""
+        raise NotImplementedError(f"{self.kind}: one scan at a time")
+
+    def claims_done(self, settings: str, keys: Sequence[str]) -> None:
+        raise NotImplementedError(f"{self.kind}: one scan at a time")
+
+    def release(self) -> None:
+        """Give back this worker's claims not done (it stops before them)."""
+        raise NotImplementedError(f"{self.kind}: one scan at a time")
+
+    def outstanding(self, run_id: str) -> int:
+        """Claims of the run, not done, that other live workers hold."""
+        raise NotImplementedError(f"{self.kind}: one scan at a time")
+
+    def finishing(self, run_id: str) -> AbstractContextManager[bool]:
+        """Held while the run's outputs are written; True for the one worker that is to write them."""
+        raise NotImplementedError(f"{self.kind}: one scan at a time")
+
+    def worker_done(self, status: str) -> None:
+        raise NotImplementedError(f"{self.kind}: one scan at a time")
+
+    def workers(self, run_ids: Sequence[str]) -> list[WorkerRow]:
+        """The workers of these runs, in the order they joined; none where one scan at a time holds the ledger."""
+        return []
 
     def all_findings(self) -> Iterator[tuple[RunRow, Finding, str | None]]:
         """Every finding of every run, newest run first, each id once."""

@@ -45,6 +45,30 @@ class RunRow:
 
 
 RUN_COLUMNS = tuple(f.name for f in fields(RunRow))
+
+
+@dataclass(frozen=True)
+class WorkerRow:
+    """One worker of a run shared by several scans (a PostgreSQL ledger): who, how far it got, and whether it
+    is still there (`live`: its database session is open and its lease not expired)."""
+
+    run_id: str
+    worker: str  # host:pid:random
+    status: str  # running, done (its part), finished (its part, and the run's outputs), interrupted
+    frames: int
+    files_failed: int
+    seconds: float
+    started: str
+    live: bool
+
+    @property
+    def shown_status(self) -> str:
+        """Its status, with "gone" for a worker still marked running whose session or lease is gone."""
+        return "gone" if self.status == "running" and not self.live else self.status
+
+    @property
+    def frames_per_s(self) -> float | None:
+        return self.frames / self.seconds if self.seconds else None
 RUN_NAMES = frozenset({"flight", "inbox", "run_dir", "profile", "model"})  # free text from file and folder names
 
 

@@ -9,6 +9,10 @@ them whole.
 
 A scan has three steps: `_prepare` (what to do, and under which run), `_detect_all` (batch
 by batch into the ledger) and `_finish` (analyse, write, close the run in the ledger).
+
+With a PostgreSQL ledger several scans (on several machines) work on one inbox at once: the
+scans with the same settings join one run, each claims a few photos at a time (`_detect_claimed`),
+and the last one to find nothing left writes the run's outputs, once (`_finish_once`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +47,7 @@ from dronecheck.ingest.ahead import Loaded, mosaic_frames, prefetched, read_ahea
 from dronecheck.ingest.ortho import split_mosaics
 from dronecheck.ingest.video import sampled_count
 from dronecheck.ledger import Ledger, RunRow, open_ledger, scan_lock
+from dronecheck.pipeline import executors
 from dronecheck.pipeline.ground import Ground, opened
 from dronecheck.pipeline.mosaic import owned, plan_windows, window_count
 from dronecheck.pipeline.outputs import write_outputs
@@ -50,9 +56,10 @@ from dronecheck.profiles import Profile
 from dronecheck.report.crops import write_crop
 from dronecheck.report.files import make_dirs
 from dronecheck.run import RunResult, ScanOptions
-from dronecheck.types import Finding, Frame, ModelInfo, Skipped
+from dronecheck.types import Detections, Finding, Frame, ModelInfo, Skipped
 
 log = logging.getLogger("dronecheck")
+CLAIM_POLL_S = 1.0  # how often a worker with nothing to claim looks whether the others' claims came back
 
 T = TypeVar("T")
 Progress = Callable[[int, int | None, str], None]
@@ -121,7 +128,8 @@ def new_run(options: ScanOptions, ledger: Ledger) -> RunResult:
     """A run named for its start time (UTC), with -2, -3, ... when that name is taken.
 
     The name must be free both on disk and in the ledger: two flights scanned in the same
-    second into one output folder share the ledger.
+    second into one output folder share the ledger. Called inside `ledger.starting()`, so that two scans
+    sharing a ledger never pick the same name: the one that picks it has joined the run before the other looks.
     """
     started = datetime.now(UTC)
     flight = _flight(options.path)
@@ -145,6 +153,7 @@ class Job:
     model_sha: str
     zones: list[Zone]
     ground: Ground | None = None  # the DEM given, open for the scan
+    before: tuple[int, int] = (0, 0)  # frames and findings the run held when this scan took it up or joined it
 
 
 def scan(options: ScanOptions, on_photo: Progress | None = None, stop: threading.Event | None = None) -> RunResult:
@@ -156,19 +165,16 @@ def scan(options: ScanOptions, on_photo: Progress | None = None, stop: threading
     is set (the CLI sets it on SIGTERM) the batch in flight is committed and the run is left
     "interrupted", with no outputs written: the next scan with the same settings goes on from there.
     """
-    with scan_lock(options.ledger_path, options.wait), open_ledger(options.ledger_path) as ledger, \
+    with scan_lock(options.ledger_path, options.wait, shared=True), open_ledger(options.ledger_path) as ledger, \
             opened(options.dem) as ground:
         job = _prepare(options, ledger, ground)
         if not job.work and not job.run.resumed:
             _record_nothing_to_do(ledger, job)
             return job.run
-        with timed(job.run.timings, "load_model"):
-            detector = yolo.load(options.profile.weights, device=options.device, conf=options.conf_used,
-                                 iou=options.iou_used, imgsz=options.profile.imgsz,
-                                 tile_size=options.profile.tile_size, tile_overlap=options.profile.tile_overlap,
-                                 full_pass=options.profile.full_pass)
-        if _detect_all(ledger, job, detector, on_photo, stop or threading.Event()):
-            _finish(ledger, job)
+        with executors.opened(options, job.run.timings) as executor:  # the model here, or Ray actors
+            done = _detect_claimed(ledger, job, executor, on_photo, stop or threading.Event())
+        if done:
+            _finish_once(ledger, job)
         else:
             _record_interrupted(ledger, job)
         return job.run
@@ -185,9 +191,14 @@ def _prepare(options: ScanOptions, ledger: Ledger, ground: Ground | None = None)
     model_sha = file_sha256(options.profile.weights)
     settings = settings_key(options, model_sha)
     inbox = str(options.path.resolve())
-    interrupted = ledger.interrupted(inbox, settings)
-    run = _resume(ledger, interrupted, options) if interrupted else new_run(options, ledger)
-    run.plan = options.plan
+    with ledger.starting():  # a shared ledger: join the open run of this inbox, take up a dead one, or start one
+        interrupted = ledger.interrupted(inbox, settings)
+        run = _resume(ledger, interrupted, options) if interrupted else new_run(options, ledger)
+        run.plan = options.plan
+        job = Job(options, run, Work([], [], 0), settings, inbox, model_sha, zones, ground,
+                  (len(run.frames), len(run.findings)))
+        if ledger.shared:
+            ledger.join(_row(job, "running"))
     found = discover(options.path)
     run.ignored = [_relative(p, options.path) for p in found.ignored]
     with timed(run.timings, "hash"):
@@ -196,15 +207,16 @@ def _prepare(options: ScanOptions, ledger: Ledger, ground: Ground | None = None)
     run.already_done = work.already_done
     if ground:
         ground.settle(photos)
-    return Job(options, run, work, settings, inbox, model_sha, zones, ground)
+    job.work = work
+    return job
 
 
-def _detect_all(ledger: Ledger, job: Job, detector: yolo.Detector, on_photo: Progress | None,
+def _detect_all(ledger: Ledger, job: Job, executor: executors.Executor, on_photo: Progress | None,
                 stop: threading.Event) -> bool:
-    """Every frame to do, batch by batch: detected, georeferenced, cropped and committed to the ledger.
-    False when `stop` was set before the last batch."""
-    options, run = job.options, job.run
-    batch = options.batch if isinstance(options.batch, int) else yolo.auto_batch(detector.device, detector.imgsz)
+    """Every frame to do, batch by batch: detected (here or by the executor's workers, in the order of the
+    batches), georeferenced, cropped and committed to the ledger. False when `stop` was set before the last batch."""
+    options, run, detector = job.options, job.run, executor.detector
+    batch = options.batch if isinstance(options.batch, int) else executor.auto_batch()
     run.model = model_info(detector, options.profile)
     make_dirs(run.run_dir)
     ledger.start_run(_row(job, "running"))
@@ -214,11 +226,12 @@ def _detect_all(ledger: Ledger, job: Job, detector: yolo.Detector, on_photo: Pro
                     "videos": len(job.work.videos), "batch": batch})
     total = _expected_frames(job.work, options.fps, options.profile)
     done = 0
-    loaded = timed_items(_frames(job.work, options, run, batch), run.timings, "read")
-    for items in batches(loaded, batch, lambda item: model_inputs(item, options.profile)):
+    loaded = timed_items(_frames(job.work, options, run, batch, executor.read_photos), run.timings, "read")
+    todo = batches(loaded, batch, lambda item: model_inputs(item, options.profile))
+    for items, detected in executor.detected(todo, batch, run.timings):
         if stop.is_set():  # checked once the next batch is there: a stop after the last batch stops nothing
             return False
-        frames, findings, failures, videos = _scan_batch(run, detector, items, batch, job.ground)
+        frames, findings, failures, videos = _scan_batch(run, detector, items, batch, job.ground, detected)
         ledger.record_batch(run.run_id, job.settings, frames, findings, run.crops, failures, videos)
         done += len(frames) + len(failures)
         if on_photo:
@@ -242,6 +255,111 @@ def _finish(ledger: Ledger, job: Job) -> None:
              extra={"event": "run_finished", "run": run.run_id, "status": run.status, **run.counts})
 
 
+def _finish_once(ledger: Ledger, job: Job) -> None:
+    """`_finish`; on a shared ledger only by the worker that gets the run's finish lock first, once no other
+    worker's claim is outstanding, from everything every worker committed. The others keep their own part."""
+    if not ledger.shared:
+        _finish(ledger, job)
+        return
+    run = job.run
+    with ledger.finishing(run.run_id) as first:
+        if first:
+            while ledger.outstanding(run.run_id):  # a claim made as the run closed: wait for its batch
+                time.sleep(CLAIM_POLL_S)
+            frames, findings, crops, failures = ledger.run_contents(run.run_id)
+            run.frames, run.findings, run.crops = frames, findings, crops
+            run.skipped = [Skipped(path, reason) for path, reason in failures]
+            make_dirs(run.run_dir)
+            _finish(ledger, job)
+        else:
+            frames_before, findings_before = job.before
+            run.frames, run.findings = run.frames[frames_before:], run.findings[findings_before:]
+            run.part = True
+            log.info("run %s: %s did %d frame(s); another worker writes the run's outputs", run.run_id,
+                     ledger.worker, len(run.frames), extra={"event": "worker_finished", "run": run.run_id,
+                                                             "worker": ledger.worker, "frames": len(run.frames)})
+    ledger.worker_done("finished" if first else "done")
+
+
+def _detect_claimed(ledger: Ledger, job: Job, executor: executors.Executor, on_photo: Progress | None,
+                    stop: threading.Event) -> bool:
+    """The claim step: `_detect_all` of all the work where one scan holds the ledger; on a shared ledger, of a
+    few photos (or one video or orthomosaic) claimed at a time until nothing is left to claim and no other live
+    worker holds a claim (whose work would come back if it died). False when `stop` was set."""
+    run = job.run
+    progress = _Throughput(run.run_id, ledger.worker or f"{socket.gethostname()}:{os.getpid()}", on_photo,
+                           ledger.shared)
+    if not ledger.shared:
+        return _detect_all(ledger, job, executor, progress, stop)
+    batch = job.options.batch if isinstance(job.options.batch, int) else executor.auto_batch()
+    run.model = model_info(executor.detector, job.options.profile)  # also when this worker gets no claim
+    units = _units(job.work, job.options.path)
+    keys = list(units)
+    weights = [1 if units[k].photos else batch for k in keys]  # a video or orthomosaic is claimed whole
+    while not stop.is_set():
+        got, progress.queue = ledger.claim(run.run_id, job.settings, keys, weights, batch)
+        if got:
+            job.work = Work([p for k in got for p in units[k].photos], [v for k in got for v in units[k].videos],
+                            0, [m for k in got for m in units[k].mosaics])
+            progress.next_chunk()
+            if not _detect_all(ledger, job, executor, progress, stop):
+                break
+            ledger.claims_done(job.settings, got)
+        elif ledger.outstanding(run.run_id):
+            time.sleep(CLAIM_POLL_S)
+        else:
+            return True
+    ledger.release()
+    return False
+
+
+def _units(work: Work, root: Path) -> dict[str, Work]:
+    """The work by what a worker claims: a photo's, video's or mosaic's sha256 (copies of one file together), or
+    for a file that cannot be read the sha256 of its name."""
+    units: dict[str, Work] = {}
+    for kind in ("photos", "videos", "mosaics"):
+        for path, sha in getattr(work, kind):
+            name = hashlib.sha256(os.fsencode(_relative(path, root))).hexdigest()
+            unit = units.setdefault(sha or f"unreadable:{name}", Work([], [], 0))
+            getattr(unit, kind).append((path, sha))
+    return units
+
+
+@dataclass
+class _Throughput:
+    """The progress `_detect_all` reports, passed on, and logged per batch committed: the worker, its frames and
+    frames/s, and the queue (frames left unclaimed on a shared ledger, where a video or orthomosaic not yet claimed
+    counts as one; else frames left to do, None when a video does not say how long it is)."""
+
+    run_id: str
+    worker: str
+    on_photo: Progress | None
+    shared: bool
+    queue: int | None = None
+    frames: int = 0  # this worker's, committed
+    in_chunk: int = 0
+    started: float = field(default_factory=time.monotonic)
+    last: float = field(default_factory=time.monotonic)
+
+    def next_chunk(self) -> None:
+        self.in_chunk, self.last = 0, time.monotonic()
+
+    def __call__(self, done: int, total: int | None, name: str) -> None:
+        now = time.monotonic()
+        n, self.in_chunk = done - self.in_chunk, done
+        self.frames += n
+        rate, self.last = n / max(now - self.last, 1e-6), now
+        queue = self.queue if self.shared else (None if total is None else total - self.frames)
+        log.info("%s: %d frame(s) committed, %.2f frames/s, %s left", self.worker, n, rate,
+                 "?" if queue is None else queue,
+                 extra={"event": "batch_done", "run": self.run_id, "worker": self.worker, "frames": n,
+                        "frames_done": self.frames, "frames_per_s": round(rate, 3),
+                        "worker_frames_per_s": round(self.frames / max(now - self.started, 1e-6), 3),
+                        "queue_depth": queue})
+        if self.on_photo:
+            self.on_photo(self.frames, None if self.shared else total, name)
+
+
 def model_info(detector: yolo.Detector, profile: Profile) -> ModelInfo:
     """The record of the detector that ran, with the profile's rules for tiling each frame."""
     d = detector
@@ -250,14 +368,19 @@ def model_info(detector: yolo.Detector, profile: Profile) -> ModelInfo:
 
 
 def _resume(ledger: Ledger, row: RunRow, options: ScanOptions) -> RunResult:
-    """The interrupted run `row` with the frames it finished, ready to go on; its failures are tried again."""
+    """The interrupted run `row` with the frames it finished, ready to go on; its failures are tried again. A run
+    still open (other workers on it, a shared ledger) is joined as it is: their failures and files stay."""
     frames, findings, crops, _ = ledger.run_contents(row.run_id)
-    ledger.clear_failures(row.run_id)
-    if row.run_dir:
-        for partial in Path(row.run_dir).rglob(".*.tmp"):  # a write the kill cut short
-            partial.unlink()
-    log.warning("resuming run %s, interrupted after %d frame(s)", row.run_id, len(frames),
-                extra={"event": "run_resumed", "run": row.run_id, "photos_done": len(frames)})
+    if ledger.shared and row.status != "interrupted":  # (an SQLite ledger's killed run may still say running)
+        log.info("joining run %s, %d frame(s) done so far", row.run_id, len(frames),
+                 extra={"event": "run_joined", "run": row.run_id, "photos_done": len(frames)})
+    else:
+        ledger.clear_failures(row.run_id)
+        if row.run_dir:
+            for partial in Path(row.run_dir).rglob(".*.tmp"):  # a write the kill cut short
+                partial.unlink()
+        log.warning("resuming run %s, interrupted after %d frame(s)", row.run_id, len(frames),
+                    extra={"event": "run_resumed", "run": row.run_id, "photos_done": len(frames)})
     return RunResult(row.run_id, row.flight, Path(row.run_dir or options.out / row.flight / row.run_id),
                      options.profile.name, datetime.fromisoformat(row.started), options, frames, findings, crops,
                      resumed=True)
@@ -300,7 +423,9 @@ def _sha256_cached(ledger: Ledger, path: Path) -> str | None:
         return None  # unreadable: reading it will fail and say why
 
 
-def _frames(work: Work, options: ScanOptions, run: RunResult, batch: int) -> Iterator[Loaded]:
+def _frames(work: Work, options: ScanOptions, run: RunResult, batch: int,
+            read_photos: Callable[[list[tuple[Path, str | None]], int], Iterator[Loaded]] = read_ahead
+            ) -> Iterator[Loaded]:
     """Every photo, then every video's frames, decoded ahead; frames this run did before a kill are left out.
 
     Two batches are decoded ahead, or two photos when the profile tiles: one large photo fills
@@ -313,7 +438,7 @@ def _frames(work: Work, options: ScanOptions, run: RunResult, batch: int) -> Ite
               for path, sha in work.videos)
     plan = functools.partial(plan_windows, options.profile)
     mosaics = (prefetched(mosaic_frames(path, sha, plan, skip=mine), 2) for path, sha in work.mosaics)
-    return chain(read_ahead(work.photos, depth), chain.from_iterable(videos), chain.from_iterable(mosaics))
+    return chain(read_photos(work.photos, depth), chain.from_iterable(videos), chain.from_iterable(mosaics))
 
 
 def _expected_frames(work: Work, fps: float, profile: Profile) -> int | None:
@@ -348,9 +473,13 @@ def _summary_columns(run: RunResult) -> dict[str, object]:
 
 
 def _record_interrupted(ledger: Ledger, job: Job) -> None:
+    """The run left interrupted, unless other workers of a shared ledger are still on it."""
     run = job.run
     run.interrupted = True
-    ledger.finish_run(run.run_id, **_summary_columns(run))
+    if ledger.shared:
+        ledger.worker_done("interrupted")
+    if not any(w.live for w in ledger.workers([run.run_id])):
+        ledger.finish_run(run.run_id, **_summary_columns(run))
     log.warning("run %s interrupted after %d frame(s); the next scan of %s with the same settings goes on from "
                 "there", run.run_id, len(run.frames), job.options.path,
                 extra={"event": "run_interrupted", "run": run.run_id, "frames": len(run.frames)})
@@ -361,6 +490,8 @@ def _record_nothing_to_do(ledger: Ledger, job: Job) -> None:
     run.finished = datetime.now(UTC)
     ledger.start_run(_row(job, "nothing-to-do"))
     ledger.finish_run(run.run_id, **_summary_columns(run))
+    if ledger.shared:
+        ledger.worker_done("done")
     log.info("nothing to do in %s: %d file(s), all scanned before with these settings", job.options.path,
              run.already_done, extra={"event": "nothing_to_do", "files_already_done": run.already_done})
 
@@ -369,10 +500,12 @@ def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if root.is_dir() and path.is_relative_to(root) else path.name
 
 
-def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int, ground: Ground | None = None
+def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int, ground: Ground | None = None,
+                detected: list[Detections] | None = None
                 ) -> tuple[list[Frame], list[Finding], list[tuple[str, str]], list[tuple[str, str, int]]]:
-    """Detect, georeference and crop one batch; return what the ledger must record of it: frames,
-    findings, failed files and finished videos."""
+    """Detect (unless an executor's workers did: `detected`, one per frame that goes to the model), georeference
+    and crop one batch; return what the ledger must record of it: frames, findings, failed files and finished
+    videos."""
     assert run.options is not None
     failures, videos, good = [], [], []
     for item in items:
@@ -389,7 +522,8 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
     profile = run.options.profile
     sizes = [tile_size_of(profile, frame) for frame, _, _ in good]
     with timed(run.timings, "detect"):
-        detections = detector.detect([pixels for _, pixels, _ in good], batch, tile_sizes=sizes)
+        detections = detected if detected is not None else \
+            detector.detect([pixels for _, pixels, _ in good], batch, tile_sizes=sizes)
     frames, findings = [], []
     for (frame, pixels, keep), found in zip(good, detections, strict=True):
         dets = owned(found, keep)  # a mosaic window keeps what lies on its side of its overlaps
