@@ -8,6 +8,7 @@ of its model and of the files it could not scan; `ExitCode` is what a command en
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -141,6 +142,16 @@ class Detections:
     def __getitem__(self, index: Any) -> Detections:
         return Detections(self.xyxy[index], self.confidence[index], self.class_id[index],
                           {k: v[index] for k, v in self.data.items()})
+
+    def named(self, class_names: Sequence[str], ids: Sequence[str]
+              ) -> Iterator[tuple[str, np.ndarray, float, int, str]]:
+        """(id, box, score, class id, class name) of each box; ValueError when the ids or a class id do not fit."""
+        if len(ids) != len(self):
+            raise ValueError(f"{len(ids)} finding ids for {len(self)} detections")
+        for fid, box, score, cid in zip(ids, self.xyxy, self.confidence, self.class_id, strict=True):
+            if not 0 <= cid < len(class_names):
+                raise ValueError(f"class id {cid} outside the {len(class_names)} class names")
+            yield fid, box, float(score), int(cid), class_names[int(cid)]
 
 
 @dataclass(frozen=True)

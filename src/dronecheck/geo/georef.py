@@ -479,18 +479,12 @@ def georeference(frame: Frame, detections: Detections, class_names: Sequence[str
     """
     if frame.grid is not None:  # a window of an orthomosaic: placed through its map grid (method "orthomosaic")
         return place_on_grid(frame, detections, class_names, finding_ids)
-    if len(finding_ids) != len(detections):
-        raise ValueError(f"{len(finding_ids)} finding ids for {len(detections)} detections")
     view, reasons = frame_view(frame, terrain)
     findings = []
-    for fid, box, score, cid in zip(finding_ids, detections.xyxy, detections.confidence, detections.class_id,
-                                    strict=True):
-        cid = int(cid)
-        if not 0 <= cid < len(class_names):
-            raise ValueError(f"class id {cid} outside the {len(class_names)} class names")
+    for fid, box, score, cid, name in detections.named(class_names, finding_ids):
         placed = _place(frame, view, reasons, box)
         findings.append(Finding(
-            id=fid, frame=frame, class_id=cid, class_name=class_names[cid], score=float(score),
+            id=fid, frame=frame, class_id=cid, class_name=name, score=score,
             box_px=(float(box[0]), float(box[1]), float(box[2]), float(box[3])), method=placed.method,
             point=placed.point, footprint=placed.footprint, gsd_m=placed.gsd_m, width_m=placed.width_m,
             length_m=placed.length_m, uncertainty_m=placed.uncertainty_m,

@@ -109,19 +109,13 @@ def place_on_grid(frame: Frame, detections: Detections, class_names: Sequence[st
     """
     if frame.grid is None:
         raise ValueError(f"{frame.name} is not a map image: it has no grid")
-    if len(finding_ids) != len(detections):
-        raise ValueError(f"{len(finding_ids)} finding ids for {len(detections)} detections")
     grid, note = frame.grid, NOTE.format(crs=frame.grid.crs if len(frame.grid.crs) < 40 else "its CRS")
     findings = []
-    for fid, box, score, cid in zip(finding_ids, detections.xyxy, detections.confidence, detections.class_id,
-                                    strict=True):
-        cid = int(cid)
-        if not 0 <= cid < len(class_names):
-            raise ValueError(f"class id {cid} outside the {len(class_names)} class names")
+    for fid, box, score, cid, name in detections.named(class_names, finding_ids):
         u, v = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
         footprint, width, length = _footprint(grid, box)
         findings.append(Finding(
-            id=fid, frame=frame, class_id=cid, class_name=class_names[cid], score=float(score),
+            id=fid, frame=frame, class_id=cid, class_name=name, score=score,
             box_px=(float(box[0]), float(box[1]), float(box[2]), float(box[3])), method=METHOD,
             point=_rounded(*to_lonlat(grid, np.array([[u, v]]))[0]), footprint=footprint,
             gsd_m=grid_gsd(grid, u, v), width_m=width, length_m=length, note=note))
