@@ -96,16 +96,34 @@ def test_sigterm_commits_the_batch_in_flight_records_interrupted_and_the_next_sc
     resumes_to_the_demo(out, demo)
 
 
-def test_a_full_disk_under_the_ledger_is_one_line_and_exit_1_and_nothing_committed_is_lost(
+def test_a_file_size_limit_mid_scan_is_one_line_and_exit_1_and_the_next_scan_completes(
         demo: Scan, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    full = scan_process(out, "--batch", "2", limit_bytes=256 * 1024)  # the ledger's WAL outgrows it midway
+    full = scan_process(out, "--batch", "2", limit_bytes=256 * 1024)  # a photo view or the ledger's WAL outgrows it
     assert full.returncode == 1, full.stderr[-2000:]
     [line] = errors(full.stderr)
-    assert "ledger.sqlite: disk I/O error" in line, line  # SQLite's words for a write refused
+    assert "ledger.sqlite: disk I/O error" in line or ".jpg: cannot write (File too large)" in line, line
     assert "Traceback" not in full.stderr
-    assert 0 < photos_done(out / "ledger.sqlite") < 10
+    assert photos_done(out / "ledger.sqlite") < 10
     resumes_to_the_demo(out, demo)
+
+
+def test_a_full_filesystem_under_the_ledger_is_one_line_and_nothing_committed_is_lost(
+        demo: Scan, tmp_path: Path) -> None:
+    small = tmp_path / "small"
+    mount_tmpfs(small, "size=320k")  # the ledger and its WAL outgrow it after about half the flight
+    try:
+        out, ledger = tmp_path / "out", small / "ledger.sqlite"
+        full = scan_process(out, "--batch", "2", "--ledger", str(ledger))
+        assert full.returncode == 1, full.stderr[-2000:]
+        [line] = errors(full.stderr)
+        assert f"{ledger}: database or disk is full" in line, line
+        assert "Traceback" not in full.stderr
+        assert 0 < photos_done(ledger) < 10
+        subprocess.run(["mount", "-o", "remount,size=16m", str(small)], check=True)
+        resumes_to_the_demo(out, demo, "--ledger", str(ledger))
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
 
 
 def test_a_full_filesystem_under_the_outputs_is_one_line_and_the_next_scan_writes_them(

@@ -100,7 +100,7 @@ def test_check_counts_what_the_ledger_holds(ledger_at: Where) -> None:
 
 
 def test_a_new_ledger_is_at_the_latest_version_and_opening_it_again_migrates_nothing(ledger_at: Where) -> None:
-    latest = 1 if isinstance(ledger_at, Path) else 2  # PostgreSQL's version 2: workers and claims
+    latest = 2 if isinstance(ledger_at, Path) else 3  # PostgreSQL's version 2: workers and claims; then verdicts
     with open_ledger(ledger_at) as ledger:
         assert [m.version for m in ledger.migrated] == list(range(1, latest + 1))
         assert ledger.version() == ledger.latest == latest
@@ -127,7 +127,7 @@ def test_a_ledger_newer_than_this_dronecheck_is_refused_in_one_line(ledger_at: W
     to = ["--to", str(tmp_path / "x.geojson")] if command == ["export"] else []
     result = cli(*command, "--ledger", str(ledger_at), *to)
     assert result.exit_code == 1
-    latest = 1 if isinstance(ledger_at, Path) else 2
+    latest = 2 if isinstance(ledger_at, Path) else 3
     assert (f"the ledger's schema is version 7, newer than this dronecheck knows ({latest}): upgrade dronecheck"
             in one_error(result))
     with pytest.raises(LedgerError, match="newer than this dronecheck"):  # a scan opens it for writing: refused too
@@ -156,12 +156,12 @@ def test_a_ledger_from_before_videos_and_versions_is_read_after_ledger_migrate(t
     assert ledger.read_bytes() == before
     migrated = cli("ledger", "migrate", "--ledger", str(ledger))
     assert migrated.exit_code == 0, migrated.output
-    assert f"{ledger}: schema version 1 (version 1: the tables of today's ledger" in " ".join(migrated.stdout.split())
+    assert f"{ledger}: schema version 2 (version 1: the tables of today's ledger" in " ".join(migrated.stdout.split())
     listed = cli("runs", "--ledger", str(ledger), "--json")
     assert listed.exit_code == 0, listed.output
     assert [(r["run_id"], r["frames_scanned"]) for r in json.loads(listed.stdout)] == [("r0", 7)]
     with open_ledger(ledger, read_only=True) as opened:
-        assert opened.version() == 1 and opened.has_table("videos") and opened.problems() == ()
+        assert opened.version() == 2 and opened.has_table("videos") and opened.problems() == ()
 
 
 def test_ledger_migrate_makes_no_sqlite_ledger_but_makes_the_tables_of_an_empty_database(tmp_path: Path,
@@ -172,7 +172,7 @@ def test_ledger_migrate_makes_no_sqlite_ledger_but_makes_the_tables_of_an_empty_
     reader = cli("runs", "--ledger", pg_url)
     assert reader.exit_code == 1 and "not a dronecheck ledger (a PostgreSQL database without" in one_error(reader)
     made = cli("ledger", "migrate", "--ledger", pg_url)
-    assert made.exit_code == 0 and "schema version 2 (version 1: the tables of today's ledger; version 2: workers" in (
+    assert made.exit_code == 0 and "schema version 3 (version 1: the tables of today's ledger; version 2: workers" in (
         " ".join(made.stdout.split()))
 
 

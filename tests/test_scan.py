@@ -20,6 +20,8 @@ DOCUMENTED = {"id", "class", "class_id", "score", "status", "image", "image_sha2
               "model_sha256", "run", "georef_method", "uncertainty_m", "gsd_m", "width_m", "length_m", "box_px",
               "camera_lon", "camera_lat", "height_m", "gimbal_pitch_deg", "gimbal_yaw_deg", "rd_x", "rd_y",
               "crop", "note",
+              # the review (README, "Review: verdicts back into the ledger")
+              "review_status", "reviewed_by", "reviewed_at", "corrected_class", "corrected_box_px", "review_comment",
               # the cracks profile traces its cracks
               "crack_length_m", "crack_width_mean_m", "crack_width_max_m", "width_below_gsd", "width_class"}
 

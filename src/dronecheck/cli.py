@@ -113,6 +113,9 @@ ZonesOpt = Annotated[Path | None, typer.Option("--zones", help="GeoJSON file of 
 CrsOpt = Annotated[str | None, typer.Option("--crs", envvar="DRONECHECK_CRS", help="CRS of the GeoPackage's "
                                            "layers and the CSV's x/y, as an EPSG code, e.g. EPSG:28992 (RD New); "
                                            "GeoJSON and KML stay WGS84. Default: EPSG:4326.")]
+LangOpt = Annotated[str | None, typer.Option("--lang", envvar="DRONECHECK_LANG", help="nl or en: the language of "
+                                            "the report, the factsheet and the scan summary. Default: the config's "
+                                            "lang, else the profile's (nl for the built-in ones), else en.")]
 DataOpt = Annotated[Path, typer.Option("--data", help="Ultralytics data file (data.yaml) of a YOLO-format data "
                                        "set, e.g. datasets/cracks/data.yaml.", exists=True, dir_okay=False)]
 
@@ -123,6 +126,20 @@ def _crs_code(value: str | None) -> int | None:
         return None if value is None else parse_crs(value)
     except ConfigError as exc:
         raise ConfigError(f"--crs: {exc}") from None
+
+
+def _lang(value: str | None) -> str | None:
+    """--lang (or DRONECHECK_LANG) checked: nl or en; anything else is a ConfigError (one line, exit 2)."""
+    from dronecheck.report.i18n import check_lang
+
+    return None if value is None else check_lang(value, "--lang")
+
+
+def _owner(settings: Settings) -> Any:
+    """The organisation, contact, legal basis and DPIA the config names, for the factsheet."""
+    from dronecheck.models.factsheet import Owner
+
+    return Owner(settings.organisation, settings.contact, settings.legal_basis, settings.dpia)
 
 
 def _version(value: bool) -> None:
@@ -171,6 +188,7 @@ def scan(
                                           "camera).", "DRONECHECK_HFOV")] = None,
     zones: ZonesOpt = None,
     crs: CrsOpt = None,
+    lang: LangOpt = None,
     dem: Annotated[Path | None, typer.Option("--dem", envvar="DRONECHECK_DEM", help="GeoTIFF DEM (any CRS, e.g. "
                                              "AHN in EPSG:28992): findings are placed on its terrain instead of "
                                              "flat ground at the take-off height.")] = None,
@@ -214,7 +232,7 @@ def scan(
     if log_json:
         logs.setup(json_lines=True)
     flags = Settings(profile, weights, out_dir, ledger, device, conf, iou, batch, fps, hfov, zones,
-                     crs=_crs_code(crs), dem=dem)
+                     crs=_crs_code(crs), dem=dem, lang=_lang(lang))
     distributed = _executor_options(executor, address, workers, cpus_per_worker)
     timeout = (None if wait_timeout is None else wait_timeout) if wait else 0
     codes = []
@@ -272,7 +290,8 @@ def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool, deb
         options = ScanOptions(path, load_profile(settings.profile, settings.weights), settings.out, settings.device,
                               settings.conf, settings.iou, settings.batch, settings.ledger, wait,
                               fps=settings.fps, hfov_deg=settings.hfov, zones=settings.zones, crs=settings.crs,
-                              dem=settings.dem, **(distributed or {}))
+                              dem=settings.dem, lang=settings.lang, owner=_owner(settings),
+                              **(distributed or {}))
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       TextColumn("{task.fields[name]}"), console=err, transient=True, disable=not bar) as progress:
             task = progress.add_task(f"scanning {path.name}", total=None, name="")
@@ -280,41 +299,46 @@ def _scan_one(path: Path, settings: Settings, wait: float | None, bar: bool, deb
                                                                               name=name), stop)
     except DronecheckError as exc:
         return fail(exc, debug)
-    _summary(run)
+    _summary(run, settings.lang)
     return run.exit_code
 
 
-def _summary(run: RunResult) -> None:
+def _summary(run: RunResult, lang: str | None = None) -> None:
+    """The scan's summary table, in `lang` when one is set (--lang, DRONECHECK_LANG, the config), else English
+    like the rest of the command line."""
+    from dronecheck.report.i18n import DEFAULT_LANG, translator
+
+    t = translator(lang or DEFAULT_LANG)
     counts = run.counts
     if run.model is None:
-        out.print(f"nothing to do in {run.flight}: {counts['files_already_done']} file(s), all scanned before "
-                  "with this profile and model")
+        out.print(t("summary.nothing_to_do", flight=run.flight, n=counts["files_already_done"]))
         return
-    state = " (interrupted: the next scan goes on from here)" if run.interrupted else ""
-    state = state or (" (this worker's part: another one wrote the run's outputs)" if run.part else "")
-    state = state or (" (resumed)" if run.resumed else "")
-    table = Table(title=f"{run.flight} · run {run.run_id}{state}", show_header=False)
-    table.add_row("photos scanned", str(counts["photos_scanned"]))
+    state = t("summary.interrupted") if run.interrupted else ""
+    state = state or (t("summary.part") if run.part else "")
+    state = state or (t("summary.resumed") if run.resumed else "")
+    table = Table(title=t("summary.title", flight=run.flight, run_id=run.run_id, state=state), show_header=False)
+    table.add_row(t("summary.photos_scanned"), str(counts["photos_scanned"]))
     if counts["videos_scanned"]:
-        table.add_row("videos scanned", f"{counts['videos_scanned']} ({counts['video_frames_scanned']} frames)")
+        table.add_row(t("summary.videos_scanned"), t("summary.video_frames", n=counts["videos_scanned"],
+                                                      frames=counts["video_frames_scanned"]))
     if counts["mosaics_scanned"]:
-        windows = counts["mosaic_windows_scanned"]
-        table.add_row("orthomosaics scanned", f"{counts['mosaics_scanned']} ({windows} windows)")
-    table.add_row("files skipped", str(counts["files_skipped"]))
-    table.add_row("already scanned before", str(counts["files_already_done"]))
+        table.add_row(t("summary.mosaics_scanned"), t("summary.mosaic_windows", n=counts["mosaics_scanned"],
+                                                       windows=counts["mosaic_windows_scanned"]))
+    table.add_row(t("summary.files_skipped"), str(counts["files_skipped"]))
+    table.add_row(t("summary.already_done"), str(counts["files_already_done"]))
     for cls, n in sorted(counts["findings_per_class"].items()):
-        table.add_row(f"findings: {cls}", str(n))
-    table.add_row("findings", str(counts["findings"]))
+        table.add_row(t("summary.findings_of", cls=cls), str(n))
+    table.add_row(t("summary.findings"), str(counts["findings"]))
     if run.plan.track:
-        table.add_row("tracks", str(counts["tracks"]))
+        table.add_row(t("summary.tracks"), str(counts["tracks"]))
     if run.plan.rules and run.plan.zones_file:
-        table.add_row("suspected violations", str(counts["violations"]))
-    table.add_row("model", f"{run.model.name} on {run.model.device}")
-    table.add_row("seconds", " · ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))
+        table.add_row(t("summary.violations"), str(counts["violations"]))
+    table.add_row(t("summary.model"), t("summary.model_on", name=run.model.name, device=run.model.device))
+    table.add_row(t("summary.seconds"), " · ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))
     if not run.interrupted and not run.part:  # an interrupted run writes its outputs when it is taken up again
-        table.add_row("report", str(run.run_dir / "report.html"))
-        table.add_row("GeoJSON", str(run.run_dir / "findings.geojson"))
-        table.add_row("GeoPackage", str(run.run_dir / "findings.gpkg"))
+        table.add_row(t("summary.report"), str(run.run_dir / "report.html"))
+        table.add_row(t("summary.geojson"), str(run.run_dir / "findings.geojson"))
+        table.add_row(t("summary.gpkg"), str(run.run_dir / "findings.gpkg"))
     out.print(table)
 
 
@@ -375,6 +399,7 @@ def report(
     config: ConfigOpt = None,
     zones: Annotated[Path | None, typer.Option(help="Check the profile's rules against these zones instead of "
                                                   "the run's own --zones.", exists=True, dir_okay=False)] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Write the report of a past run again (report.html and its GeoJSON), from the ledger.
 
@@ -383,12 +408,15 @@ def report(
 
     Example: dronecheck report 20261123T020114Z --zones closed-areas-2027.geojson
     """
-    from dronecheck.config import ledger_paths
+    from dronecheck.config import find_config, ledger_paths
     from dronecheck.pipeline.history import open_ledgers, write_report_again
 
+    defaults = find_config(config).defaults
+    owner = _owner(defaults)  # the config's, else the one the scan recorded
     with open_ledgers(ledger_paths(config, out_dir, ledger)) as ledgers:
         holder = next((lg for lg in ledgers if lg.run(run_id)), ledgers[0])
-        run = write_report_again(holder, run_id, zones)
+        run = write_report_again(holder, run_id, zones, _lang(lang) or defaults.lang,
+                                 owner if owner.to_dict() else None)
     out.print(f"written: {run.run_dir / 'report.html'} ({len(run.findings)} findings, {len(run.analysis.tracks)} "
               f"tracks, {len(run.analysis.violations)} suspected violations)")
 
@@ -405,6 +433,9 @@ def export(
     config: ConfigOpt = None,
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="Only findings of this profile.")] = None,
     since: Annotated[datetime | None, typer.Option(help="Only runs started on or after this date/time.")] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", help="Only findings with this review status: "
+                                                     "confirmed, corrected, rejected or unconfirmed (repeated, or "
+                                                     "comma-separated).")] = None,
 ) -> None:
     """Export every finding of every run in the ledger as one file for GIS (each finding once): GeoJSON, a
     GeoPackage styled for QGIS, CSV or KML.
@@ -413,16 +444,151 @@ def export(
     """
     from dronecheck.config import find_config, ledger_paths
     from dronecheck.pipeline.history import export as export_all
-    from dronecheck.pipeline.history import export_target, open_ledgers, write_export
+    from dronecheck.pipeline.history import export_target, open_ledgers, parse_statuses, write_export
 
+    statuses = parse_statuses(status)
     target, fmt = export_target(target, fmt)
     epsg = _crs_code(crs) or find_config(config).defaults.crs or DEFAULT_CRS
     if since is not None and since.tzinfo is None:
         since = since.astimezone()
     with open_ledgers(ledger_paths(config, out_dir, ledger)) as ledgers:
-        collection = export_all(ledgers, target, profile, since)
+        collection = export_all(ledgers, target, profile, since, statuses)
     write_export(collection, target, fmt, epsg)
     out.print(f"written: {target} ({len(collection['features'])} findings)")
+
+
+class ReviewGroup(Boundary):
+    """`dronecheck review [RUN]` serves a run, `dronecheck review apply FILE` (and the other commands) do their
+    own: a first word that names a command is that command, not a run id."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        if args and args[0] in self.commands:
+            params, self.params = self.params, [p for p in self.params if p.name != "run_id"]
+            try:
+                rest = super().parse_args(ctx, args)
+            finally:
+                self.params = params
+            ctx.params.setdefault("run_id", None)
+            return rest
+        return super().parse_args(ctx, args)
+
+
+review_app = typer.Typer(cls=ReviewGroup, invoke_without_command=True)
+app.add_typer(review_app, name="review", help="Review a run in the browser, every verdict written into the ledger "
+              "as it is given; or apply a verdicts file a report saved.")
+
+
+@review_app.callback(invoke_without_command=True)
+def review(
+    ctx: typer.Context,
+    run_id: Annotated[str | None, typer.Argument(metavar="RUN", help="The run id, as `dronecheck runs` lists "
+                                                 "it. Default: the newest run.")] = None,
+    out_dir: OutOpt = None,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+    port: Annotated[int, typer.Option(help="The port to serve on (0: any free one).", min=0, max=65535)] = 8765,
+    host: Annotated[str, typer.Option(help="The address to serve on. Only this machine by default.")] = "127.0.0.1",
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a --host other machines can reach "
+                                               "(there is no login: anyone who reaches it can give verdicts).")
+                            ] = False,
+) -> None:
+    """Serve a run's report on this machine for review: every Confirm, Reject or corrected class is written
+    straight into the ledger, with who (config `reviewer`, else the OS user) and when. Ctrl-C stops it.
+
+    Example: dronecheck review 20261123T020114Z --port 8080
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from dronecheck.config import find_config, ledger_paths
+    from dronecheck.ledger import existing
+    from dronecheck.pipeline.history import open_ledgers
+    from dronecheck.review import reviewer_name
+    from dronecheck.review.server import Served, check_host, serve
+
+    check_host(host, allow_remote)
+    wheres = existing(ledger_paths(config, out_dir, ledger))
+    with open_ledgers(wheres) as ledgers:
+        found = [(w, lg.run(run_id)) for w, lg in zip(wheres, ledgers, strict=True)] if run_id else \
+            [(w, r) for w, lg in zip(wheres, ledgers, strict=True) for r in lg.runs(1)]
+    found = sorted(((w, r) for w, r in found if r is not None), key=lambda wr: wr[1].started, reverse=True)
+    if not found:
+        raise DronecheckError(f"no run {run_id!r} in the ledger (see `dronecheck runs`)" if run_id else
+                              "no run in the ledger yet (scan a flight first)")
+    where, row = found[0]
+    if not row.run_dir:
+        raise DronecheckError(f"run {row.run_id} scanned nothing ({row.status}): it has no report")
+    reviewer = reviewer_name(getattr(find_config(config).defaults, "reviewer", None))
+    served = Served(row.run_id, Path(row.run_dir), where, reviewer)
+    serve(served, host, port, ready=lambda line: out.print(line, highlight=False, soft_wrap=True))
+    out.print("stopped", highlight=False)
+
+
+@review_app.command("apply")
+def review_apply(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The verdicts file a report saved "
+                                         "(verdicts-RUN.json).", dir_okay=False)],
+    out_dir: OutOpt = None,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+    reviewer: Annotated[str | None, typer.Option(help="Who gave verdicts the file does not name. Default: config "
+                                                 "`reviewer`, else the OS user.")] = None,
+) -> None:
+    """Write a verdicts file into the ledger, and the run's report, GeoJSON, GeoPackage, CSV and KML again with
+    the verdicts in them.
+
+    Example: dronecheck review apply ~/Downloads/verdicts-20261123T020114Z.json
+    """
+    from dronecheck.config import find_config, ledger_paths
+    from dronecheck.review import reviewer_name
+    from dronecheck.review.apply import apply_file
+
+    who = reviewer_name(reviewer or find_config(config).defaults.reviewer)
+    done = apply_file(file, ledger_paths(config, out_dir, ledger), who)
+    out.print(f"applied {done.recorded} verdict(s) to run {done.run.run_id} in {done.ledger}; written again: "
+              f"{done.run.run_dir / 'report.html'} and its findings (GeoJSON, GeoPackage, CSV, KML)",
+              highlight=False, soft_wrap=True)
+
+
+@app.command()
+def dataset(
+    target: Annotated[Path, typer.Argument(metavar="OUT", help="A new folder for the data set.", file_okay=False)],
+    runs_given: Annotated[list[str] | None, typer.Option("--runs", "--run", help="A run to take verdicts from "
+                                                         "(repeated, or comma-separated).")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every run in the ledger.")] = False,
+    val: Annotated[float, typer.Option(help="About this share of the flights goes to val.", min=0.0,
+                                       max=0.9)] = 0.2,
+    tile: Annotated[int | None, typer.Option(help="Cut tiles of this many pixels around the reviewed boxes, "
+                                             "whatever the photo's size. Default: whole photos up to twice the "
+                                             "model's input, tiles of its size above.", min=32)] = None,
+    out_dir: OutOpt = None,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the reviewed findings of runs as a YOLO data set (images, labels, data.yaml, SOURCE.md), split by
+    flight, for `dronecheck train --from`: confirmed and corrected boxes are labels, rejected ones hard negatives,
+    photos with unreviewed findings are left out.
+
+    Example: dronecheck dataset --all datasets/reviewed && dronecheck train -p cracks --data
+    datasets/reviewed/data.yaml --from weights/cracks-yolo11n.pt
+    """
+    from dronecheck.config import ledger_paths
+    from dronecheck.pipeline.history import open_ledgers
+    from dronecheck.review.dataset import build_dataset
+
+    run_ids = [r.strip() for v in runs_given or [] for r in v.split(",") if r.strip()]
+    if every == bool(run_ids):
+        raise ConfigError("give --runs RUN (repeated, or comma-separated) or --all, not both")
+    with open_ledgers(ledger_paths(config, out_dir, ledger)) as ledgers:
+        holder = next((lg for lg in ledgers if not run_ids or lg.run(run_ids[0])), ledgers[0])
+        result = build_dataset(holder, target, run_ids, every, val, tile)
+    for part in ("train", "val"):
+        out.print(f"{part}: {result.images.get(part, 0)} images, {result.labels.get(part, 0)} boxes "
+                  f"(flights: {', '.join(result.flights[part]) or '-'})", highlight=False, soft_wrap=True)
+    left = ", ".join(f"{k} {n}" for k, n in sorted(result.left_out.items()))
+    out.print(f"hard negatives: {result.negatives}" + (f"; photos left out: {left}" if left else ""),
+              highlight=False, soft_wrap=True)
+    out.print(f"written: {target / 'data.yaml'} (where it came from: {target / 'SOURCE.md'})", highlight=False,
+              soft_wrap=True)
 
 
 ledger_app = typer.Typer(no_args_is_help=True)
@@ -560,6 +726,42 @@ def schedule(
         write_atomic(systemd / name, text.encode())
         out.print(f"written: {systemd / name}")
     out.print("then: systemctl daemon-reload && systemctl enable --now dronecheck.timer")
+
+
+@app.command()
+def factsheet(
+    profile: ProfileOpt = None,
+    weights: WeightsOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md (Markdown) or json (stable keys).")] = "md",
+    lang: LangOpt = None,
+    target: Annotated[Path | None, typer.Option("--to", help="The file to write. Default: print it.",
+                                                dir_okay=False)] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Print the factsheet of a profile and its model for the Algoritmeregister: purpose, data sources and
+    licences, the model and its held-out scores, human oversight, privacy measures, organisation and contact
+    (the config's organisation, contact, legal_basis and dpia).
+
+    Example: dronecheck factsheet --profile roads --lang nl --to factsheet-roads.md
+    """
+    from dronecheck.config import find_config
+    from dronecheck.models import card
+    from dronecheck.models import factsheet as sheet
+    from dronecheck.profiles import load_profile
+    from dronecheck.report.files import write_atomic
+
+    if fmt not in ("md", "json"):
+        raise ConfigError(f"--format {fmt}: expected md or json")
+    chosen = _lang(lang)
+    defaults = find_config(config).defaults
+    p = load_profile(profile or defaults.profile or "cracks", weights or defaults.weights, require_weights=False)
+    facts = sheet.facts(p, card.read(p.weights), _owner(defaults), chosen or defaults.lang or p.lang or "en")
+    text = json.dumps(facts, indent=1, ensure_ascii=False) + "\n" if fmt == "json" else sheet.markdown(facts)
+    if target is None:
+        out.print(text, markup=False, highlight=False, soft_wrap=True, end="")
+        return
+    write_atomic(target, text.encode())
+    out.print(f"written: {target}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

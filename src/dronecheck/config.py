@@ -3,6 +3,8 @@
     out = "/srv/dronecheck/outputs"      # defaults for every inbox
     device = "cpu"
     crs = "EPSG:28992"                   # the GeoPackage and the CSV's x/y in RD New
+    organisation = "Gemeente Noorderhaaks"  # for the factsheet (also contact, legal_basis, dpia)
+    lang = "nl"                          # the report and summary in Dutch (or en)
 
     [[inbox]]
     path = "/srv/inbox/roads"
@@ -58,6 +60,12 @@ class Settings:
     zones: Path | None = None
     crs: int | None = None  # EPSG code of the GeoPackage and CSV layers (see parse_crs)
     dem: Path | None = None  # GeoTIFF DEM the findings are put on
+    reviewer: str | None = None  # who the verdicts of `dronecheck review` are by (default: the OS user)
+    lang: str | None = None  # nl or en: the report, the factsheet and the scan summary (default: the profile's)
+    organisation: str | None = None  # who uses the algorithm, for the factsheet (models.factsheet)
+    contact: str | None = None  # an e-mail address or URL for questions about it
+    legal_basis: str | None = None  # the law or task it serves
+    dpia: str | None = None  # the DPIA done for it: a reference or a short statement
 
     def over(self, lower: Settings) -> Settings:
         """These settings, with the gaps filled from `lower`."""
@@ -84,7 +92,9 @@ class Config:
 
 TYPES: dict[str, type] = {"profile": str, "weights": Path, "out": Path, "ledger": Path, "device": str,
                           "conf": float, "iou": float, "batch": int, "fps": float, "hfov": float, "zones": Path,
-                          "crs": str, "dem": Path}
+                          "crs": str, "dem": Path, "reviewer": str, "lang": str, "organisation": str,
+                          "contact": str, "legal_basis": str, "dpia": str}
+TEXTS = {"organisation": 200, "contact": 200, "legal_basis": 1000, "dpia": 1000}  # plain text, at most so long
 RANGES = {"conf": (0.0, 1.0), "iou": (0.0, 1.0), "batch": (1, 4096), "fps": (0.01, 1000.0), "hfov": (1.0, 179.0)}
 
 
@@ -134,6 +144,14 @@ def _value(key: str, value: Any, where: str, base: Path) -> Any:
             raise ConfigError(f"{where}: {exc}") from None
     if key == "ledger" and isinstance(value, str) and is_url(value):
         return value
+    if key == "lang":
+        from dronecheck.report.i18n import check_lang
+
+        return check_lang(value, f"{where}: lang")
+    if key in TEXTS and not (isinstance(value, str) and value.strip() and len(value) <= TEXTS[key]
+                             and value.isprintable()):
+        raise ConfigError(f"{where}: {key} must be one line of text of at most {TEXTS[key]} characters, not "
+                          f"{value!r}")
     kind = TYPES.get(key, Path)  # "path" of an inbox
     if kind is Path:
         if not isinstance(value, str) or not value:

@@ -38,6 +38,13 @@ class ConfigError(DronecheckError, ValueError):
     exit_code = ExitCode.CONFIG
 
 
+class VerdictError(DronecheckError, ValueError):
+    """A reviewer's verdict, or a verdicts file, that cannot be recorded: unknown finding or run, a class the
+    model does not know, a file that is not a verdicts file. The message names the file or the finding."""
+
+    exit_code = ExitCode.CONFIG
+
+
 class ModelError(DronecheckError, RuntimeError):
     """Weights that cannot be loaded, or a device that cannot be used."""
 

@@ -10,8 +10,10 @@ from pathlib import Path
 from dronecheck.analyse.plan import Analysis, Plan
 from dronecheck.config import DEFAULT_BATCH, DEFAULT_FPS, DEFAULT_OUT, LEDGER_NAME
 from dronecheck.ledger.records import shown
+from dronecheck.models.factsheet import Owner
 from dronecheck.profiles import Profile
-from dronecheck.types import ExitCode, Finding, Frame, ModelInfo, Skipped
+from dronecheck.report.i18n import DEFAULT_LANG
+from dronecheck.types import ExitCode, Finding, Frame, ModelInfo, Skipped, Verdict
 
 STAGES = ("hash", "load_model", "read", "detect", "georef", "measure", "write", "analyse")
 
@@ -37,10 +39,17 @@ class ScanOptions:
     address: str | None = None  # with ray: the cluster's head (HOST:PORT, ray://..., auto); None: one started here
     workers: int | None = None  # with ray: detector actors; None: one per GPU, or per cpus_per_worker cores
     cpus_per_worker: float | None = None  # with ray: CPU cores (and torch threads) of each CPU actor
+    lang: str | None = None  # nl or en for the report and the summary; None: the profile's, else English
+    owner: Owner = field(default_factory=Owner)  # the organisation and contact the report's factsheet names
 
     @property
     def ledger_path(self) -> Path | str:
         return self.ledger or self.out / LEDGER_NAME
+
+    @property
+    def lang_used(self) -> str:
+        """The language of the run's report: the setting, else the profile's, else English."""
+        return self.lang or self.profile.lang or DEFAULT_LANG
 
     @property
     def conf_used(self) -> float:
@@ -60,7 +69,8 @@ class ScanOptions:
                 "conf": self.conf, "iou": self.iou, "batch": self.batch, "ledger": shown(self.ledger_path),
                 "fps": self.fps, "hfov_deg": self.hfov_deg, "zones": str(self.zones) if self.zones else None,
                 "dem": str(self.dem) if self.dem else None,
-                "crs": f"EPSG:{self.crs}",
+                "crs": f"EPSG:{self.crs}", "lang": self.lang_used,
+                **({"owner": self.owner.to_dict()} if self.owner.to_dict() else {}),
                 **({"executor": self.executor, "address": self.address, "workers": self.workers,
                     "cpus_per_worker": self.cpus_per_worker} if self.executor != "plain" else {})}
 
@@ -88,6 +98,8 @@ class RunResult:
     plan: Plan = field(default_factory=Plan)
     analysis: Analysis = field(default_factory=Analysis)
     ground: dict[str, object] = field(default_factory=dict)  # the DEM and take-off height used (pipeline.ground)
+    verdicts: dict[str, Verdict] = field(default_factory=dict)  # the latest verdict of each finding that has one
+    blurred: dict[str, dict[str, int]] = field(default_factory=dict)  # frame id -> people, vehicles blurred in its view
 
     @property
     def exit_code(self) -> ExitCode:

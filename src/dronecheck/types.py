@@ -222,6 +222,22 @@ class ModelInfo:
         return dict(zip(self.class_names, self.class_codes, strict=False))
 
 
+REVIEW_STATES = ("unconfirmed", "confirmed", "rejected", "corrected")  # a finding's review status, as exports say it
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a reviewer said of one finding (see ledger `record_verdicts`, `review.verdicts_file`)."""
+
+    finding_id: str
+    verdict: str  # "confirmed" | "rejected" | "corrected"
+    reviewed_by: str
+    reviewed_at: datetime  # aware, UTC
+    corrected_class: str | None = None  # a corrected verdict: the class it is, or its box, or both
+    corrected_box_px: tuple[float, float, float, float] | None = None
+    comment: str | None = None
+
+
 @dataclass
 class Skipped:
     """A file a run could not scan, and why."""

@@ -8,19 +8,22 @@ Queries are written with `?` placeholders; the PostgreSQL ledger turns them into
 from __future__ import annotations
 
 import logging
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
 
-from dronecheck.errors import LedgerError
+from dronecheck.errors import LedgerError, VerdictError
 from dronecheck.ledger.records import (
     RUN_COLUMNS,
     RUN_NAMES,
+    VERDICT_COLUMNS,
+    VERDICT_NAMES,
     Migration,
     RunRow,
     WorkerRow,
@@ -29,11 +32,15 @@ from dronecheck.ledger.records import (
     finding_to_json,
     frame_from_json,
     frame_to_json,
+    verdict_from_row,
+    verdict_values,
 )
-from dronecheck.types import Finding, Frame
+from dronecheck.types import REVIEW_STATES, Finding, Frame, Verdict
 
 log = logging.getLogger("dronecheck")
 
+VERDICTS = REVIEW_STATES[1:]  # what a reviewer can say: confirmed, rejected, corrected
+CHUNK = 500  # ids per query (SQLite's limit on parameters)
 TABLES = ("runs", "photos", "videos", "findings", "failures", "hashes")
 COUNTED = ("photos", "videos", "findings", "failures")  # counted besides runs by `ledger check` (old ones lack videos)
 Row = Mapping[str, Any]
@@ -307,6 +314,62 @@ class Ledger(ABC):
             frame = frames.setdefault(key, frame_from_json(r["frame"]))
             yield runs[r["run_id"]], finding_from_json(r["finding"], frame), r["crop"]
 
+    # -- verdicts: what reviewers said of findings (schema version 2 of SQLite, 3 of PostgreSQL) ----------------
+    def record_verdicts(self, run_id: str, verdicts: Iterable[Verdict]) -> int:
+        """Keep `verdicts` of findings of run `run_id`, all at once or none (VerdictError, a ValueError, naming
+        the first that cannot be kept: a finding the run does not have, a verdict other than VERDICTS, a corrected
+        one naming neither a class of the run's model nor a box). Every verdict is kept, with who and when: the
+        latest (by `reviewed_at`) is the finding's status. The same verdict (finding, reviewer, time) recorded
+        again replaces itself. Returns how many were recorded."""
+        verdicts = list(verdicts)
+        row = self.run(run_id)
+        if row is None:
+            raise VerdictError(f"no run {run_id!r} in {self.path} (see `dronecheck runs`)")
+        if not self.has_table("verdicts"):
+            raise LedgerError(f"{self.path}: the ledger has no verdicts yet: run `dronecheck ledger migrate`")
+        classes = tuple(row.details.get("model", {}).get("class_names", ()))
+        known = {r["id"] for r in self._rows("SELECT id FROM findings WHERE run_id=?", (run_id,))}
+        for v in verdicts:
+            _check_verdict(v, run_id, known, classes)
+        now = datetime.now(UTC)
+        rows = []
+        for v in verdicts:
+            values = verdict_values(run_id, v, now)
+            rows.append([self._name(values[c]) if c in VERDICT_NAMES and values[c] is not None else values[c]
+                         for c in VERDICT_COLUMNS])
+        with self.transaction():
+            self._run_many(self._upsert("verdicts", VERDICT_COLUMNS, ("finding_id", "reviewed_at", "reviewed_by")),
+                           rows)
+        return len(rows)
+
+    def verdict_history(self, finding_ids: Iterable[str] | None = None) -> list[Verdict]:
+        """Every verdict kept of these findings (of all, with None), oldest first; none in a ledger from before
+        verdicts."""
+        if not self.has_table("verdicts"):
+            return []
+        query = f"SELECT {', '.join(VERDICT_COLUMNS)} FROM verdicts"
+        if finding_ids is None:
+            chunks: list[list[str]] = [[]]
+        else:
+            ids = list(dict.fromkeys(finding_ids))
+            chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+        rows: list[Row] = []
+        for chunk in chunks:
+            where = f" WHERE finding_id IN ({', '.join('?' * len(chunk))})" if chunk else ""
+            rows += [dict(r) for r in self._rows(f"{query}{where} ORDER BY reviewed_at, {self.order}", chunk)]
+        rows.sort(key=lambda r: r["reviewed_at"])  # stable: the order written within one time
+        return [verdict_from_row({k: self._unname(v) if k in VERDICT_NAMES else v for k, v in r.items()})
+                for r in rows]
+
+    def verdicts(self, finding_ids: Iterable[str] | None = None) -> dict[str, Verdict]:
+        """The latest verdict of each of these findings (of every finding, with None) that has one. Finding ids
+        stay the same when the same photo is scanned again with the same model, so a later run of it finds them."""
+        if finding_ids is not None:
+            finding_ids = list(finding_ids)
+            if not finding_ids:
+                return {}
+        return {v.finding_id: v for v in self.verdict_history(finding_ids)}
+
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Runs by status, and the rows of each COUNTED table the ledger has."""
         runs = {r["status"]: r["n"] for r in self._rows(
@@ -316,3 +379,29 @@ class Ledger(ABC):
 
     def _run_row(self, row: Row) -> RunRow:
         return RunRow(**{k: self._unname(row[k]) if k in RUN_NAMES else row[k] for k in RUN_COLUMNS})
+
+
+def _check_verdict(v: Verdict, run_id: str, known: set[str], classes: Sequence[str]) -> None:
+    """VerdictError when `v` cannot be kept as a verdict of run `run_id`."""
+    what = f"verdict of finding {v.finding_id!r}"
+    if v.finding_id not in known:
+        raise VerdictError(f"{what}: run {run_id} has no such finding")
+    if v.verdict not in VERDICTS:
+        raise VerdictError(f"{what}: {v.verdict!r} is none of {', '.join(VERDICTS)}")
+    if v.reviewed_at.tzinfo is None:
+        raise VerdictError(f"{what}: its time {v.reviewed_at.isoformat()} has no time zone")
+    if not v.reviewed_by:
+        raise VerdictError(f"{what}: no reviewer")
+    if v.verdict != "corrected":
+        if v.corrected_class is not None or v.corrected_box_px is not None:
+            raise VerdictError(f"{what}: only a corrected verdict has a class or box")
+        return
+    if v.corrected_class is None and v.corrected_box_px is None:
+        raise VerdictError(f"{what}: a corrected verdict names the right class, the right box, or both")
+    if v.corrected_class is not None and v.corrected_class not in classes:
+        raise VerdictError(f"{what}: class {v.corrected_class!r} is none of the model's ({', '.join(classes)})")
+    if v.corrected_box_px is not None:
+        box = v.corrected_box_px
+        if (len(box) != 4 or not all(isinstance(b, int | float) and math.isfinite(b) and b >= 0 for b in box)
+                or not (box[0] < box[2] and box[1] < box[3])):
+            raise VerdictError(f"{what}: box {list(box)} is no [x0, y0, x1, y1] in pixels with x0 < x1, y0 < y1")

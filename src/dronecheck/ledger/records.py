@@ -8,11 +8,11 @@ import os
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dronecheck.types import Camera, Finding, Frame, MapGrid, Pose
+from dronecheck.types import Camera, Finding, Frame, MapGrid, Pose, Verdict
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,37 @@ def finding_from_json(text: str, frame: Frame) -> Finding:
     for key in ("footprint", "line"):
         data[key] = tuple(tuple(p) for p in data[key]) if data.get(key) else None
     return Finding(frame=frame, **data)
+
+
+VERDICT_COLUMNS = ("finding_id", "run_id", "verdict", "reviewed_by", "reviewed_at", "corrected_class", "corrected_box",
+                   "comment", "recorded")
+VERDICT_NAMES = frozenset({"reviewed_by", "corrected_class", "comment"})  # free text, kept as names are
+
+
+def utc_text(moment: datetime) -> str:
+    """An aware time as the ledger keeps a verdict's: UTC, to the microsecond, so that text order is time order.
+
+    >>> utc_text(datetime.fromisoformat("2026-06-15T12:00:00+02:00"))
+    '2026-06-15T10:00:00.000000+00:00'
+    """
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment.isoformat()}: a verdict's time needs its time zone")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def verdict_values(run_id: str, v: Verdict, recorded: datetime) -> dict[str, Any]:
+    """A verdict as the row of VERDICT_COLUMNS (names not yet as the database keeps them)."""
+    return {"finding_id": v.finding_id, "run_id": run_id, "verdict": v.verdict, "reviewed_by": v.reviewed_by,
+            "reviewed_at": utc_text(v.reviewed_at), "corrected_class": v.corrected_class,
+            "corrected_box": json.dumps(list(v.corrected_box_px)) if v.corrected_box_px else None,
+            "comment": v.comment, "recorded": utc_text(recorded)}
+
+
+def verdict_from_row(row: dict[str, Any]) -> Verdict:
+    box = json.loads(row["corrected_box"]) if row["corrected_box"] else None
+    return Verdict(row["finding_id"], row["verdict"], row["reviewed_by"], datetime.fromisoformat(row["reviewed_at"]),
+                   row["corrected_class"], tuple(float(b) for b in box) if box else None,  # type: ignore[arg-type]
+                   row["comment"])
 
 
 def error_text(exc: BaseException) -> str:

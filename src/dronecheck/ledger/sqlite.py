@@ -13,7 +13,8 @@ A photo is known by the sha256 of its bytes, so a renamed or moved photo is not 
 sha256: change any of them and every photo is scanned again.
 
 The schema version is SQLite's user_version: 0 for a ledger from before versions (which may lack
-the videos table, and from before 99e9154 names its run counts photos_*), 1 for today's.
+the videos table, and from before 99e9154 names its run counts photos_*), 1 with today's tables but verdicts,
+2 with the reviewers' verdicts (a reader reads 1 as it is: it has no verdicts).
 """
 
 from __future__ import annotations
@@ -110,7 +111,30 @@ def _versioned(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE runs RENAME COLUMN {old} TO {new}")
 
 
-MIGRATIONS = (Migration(1, "the tables of today's ledger (videos added, photos_* run counts renamed)", _versioned),)
+VERDICTS = """
+CREATE TABLE verdicts (              -- every verdict of a reviewer, kept: a finding's latest one is its status
+    finding_id TEXT NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),  -- the run whose report it was given in
+    verdict TEXT NOT NULL,           -- confirmed, rejected, corrected
+    reviewed_by TEXT NOT NULL,
+    reviewed_at TEXT NOT NULL,       -- ISO, UTC, to the microsecond
+    corrected_class TEXT,
+    corrected_box TEXT,              -- JSON [x0, y0, x1, y1] in pixels
+    comment TEXT,
+    recorded TEXT NOT NULL,          -- when it was written into the ledger
+    PRIMARY KEY (finding_id, reviewed_at, reviewed_by)
+);
+CREATE INDEX verdicts_run ON verdicts (run_id)
+"""
+
+
+def _verdicts(db: sqlite3.Connection) -> None:
+    for statement in VERDICTS.split(";"):
+        db.execute(statement)
+
+
+MIGRATIONS = (Migration(1, "the tables of today's ledger (videos added, photos_* run counts renamed)", _versioned),
+              Migration(2, "verdicts: what reviewers said of findings, with who and when", _verdicts))
 
 
 class SQLiteLedger(Ledger):
@@ -189,7 +213,7 @@ class SQLiteLedger(Ledger):
 
     def _readable(self, version: int) -> bool:
         """A ledger from before versions reads as it is unless it names its run counts as before 99e9154."""
-        return version == self.latest or not RENAMED.keys() & _columns(self.db, "runs")
+        return version >= 1 or not RENAMED.keys() & _columns(self.db, "runs")
 
     def _name(self, text: str) -> str | bytes:
         return stored(text)

@@ -99,7 +99,8 @@ def new_card(*, name: str, purpose: str, classes: list[str], data: Path, trainin
 
 def markdown(card: dict[str, Any]) -> str:
     lines = [f"# Model card: {card.get('name', '?')}", ""]
-    for key in ("purpose", "intended_use", "classes", "training_data", "split", "initialised_from", "licence",
+    for key in ("purpose", "intended_use", "classes", "training_data", "split", "initialised_from", "used_with",
+                "licence",
                 "limits", "human_oversight", "version", "date", "sha256"):
         value = card.get(key)
         if value:
@@ -112,6 +113,15 @@ def markdown(card: dict[str, Any]) -> str:
                   "|---|---|---|---|---|---|"]
         lines += [f"| {s['set']} | {s['class']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['map50']:.3f} "
                   f"| {s['map50_95']:.3f} |" for s in card["scores"]]
+    if card.get("blur_scores"):
+        show = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+        lines += ["", "## At the confidence used for blurring", "",
+                  "recall: a box of the class at IoU >= 0.5; hidden: share of the true boxes at least 80% under "
+                  "the blur (boxes of any class, padded as blurred); precision: of the boxes of the class.", "",
+                  "| evaluated on | class | conf | true boxes | boxes found | recall | hidden | precision |",
+                  "|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {s['set']} | {s['class']} | {s['conf']} | {s['instances']} | {s['detections']} | "
+                  f"{show(s['recall'])} | {show(s['hidden'])} | {show(s['precision'])} |" for s in card["blur_scores"]]
     if card.get("crack_pixels"):
         px = card["crack_pixels"]
         lines += ["", "## Traced cracks against true masks", "",

@@ -36,8 +36,11 @@ class TrainResult:
 
 def train(data: Path, out: Path, *, epochs: int = 60, imgsz: int = 384, batch: int = 16,
           start: Path | None = None, device: str = "cpu", arch: str = "yolov8n.yaml",
-          workers: int = 2) -> TrainResult:
-    """Train from `start` weights (fine-tuning) or from scratch on `arch`; copy best.pt to `out`."""
+          workers: int = 2, freeze: int | None = None) -> TrainResult:
+    """Train from `start` weights (fine-tuning) or from scratch on `arch`; copy best.pt to `out`.
+
+    `freeze`: the first this many layers keep the start's weights (e.g. 10, the YOLO11 backbone).
+    """
     runtime.prepare()
     from ultralytics import YOLO
 
@@ -47,7 +50,7 @@ def train(data: Path, out: Path, *, epochs: int = 60, imgsz: int = 384, batch: i
     model.train(data=str(data.resolve()), epochs=epochs, imgsz=imgsz, batch=batch, device=device,
                 workers=workers, project=str(run_dir.parent.resolve()), name=run_dir.name,
                 exist_ok=True, pretrained=bool(start), amp=device != "cpu", plots=False,
-                verbose=False, **AUGMENT)
+                verbose=False, **AUGMENT, **({"freeze": freeze} if freeze else {}))
     seconds = time.perf_counter() - t0
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(run_dir / "weights" / "best.pt", out)

@@ -8,7 +8,7 @@ rules and the zones file as they were when it ran (the zones file must still be 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -17,15 +17,18 @@ from typing import Any
 
 from dronecheck.analyse.plan import Plan, analyse
 from dronecheck.config import DEFAULT_OUT, parse_crs
-from dronecheck.errors import ConfigError, DronecheckError
+from dronecheck.errors import ConfigError, DronecheckError, ProfileError
 from dronecheck.ledger import Ledger, RunRow, Where, existing, open_ledger
+from dronecheck.models.factsheet import Owner
 from dronecheck.pipeline.outputs import write_outputs
+from dronecheck.profiles import load_profile
 from dronecheck.report.files import write_json
 from dronecheck.report.geojson import RunContext, findings_collection
 from dronecheck.report.gpkg import Layer, write_gpkg, write_kml
+from dronecheck.report.i18n import DEFAULT_LANG
 from dronecheck.report.tables import write_csv
 from dronecheck.run import RunResult
-from dronecheck.types import ModelInfo, Skipped
+from dronecheck.types import REVIEW_STATES, ModelInfo, Skipped, Verdict
 
 
 @contextmanager
@@ -55,41 +58,74 @@ def rebuild(ledger: Ledger, run_id: str, zones: Path | None = None) -> RunResult
                     model=ModelInfo.from_dict(details["model"]),
                     finished=datetime.fromisoformat(row.finished) if row.finished else None, plan=plan)
     run.timings.update(details.get("timings_s", {}))
+    run.verdicts = ledger.verdicts(f.id for f in findings)
     run.analysis = analyse(frames, findings, plan, plan.zones())
     return run
 
 
-def write_report_again(ledger: Ledger, run_id: str, zones: Path | None = None) -> RunResult:
-    """The GeoJSON files and report.html of a past run, written from the ledger (see `rebuild`).
+def write_report_again(ledger: Ledger, run_id: str, zones: Path | None = None, lang: str | None = None,
+                       owner: Owner | None = None) -> RunResult:
+    """The GeoJSON files and report.html of a past run, written from the ledger (see `rebuild`); the report in
+    `lang`, else the run's own language, else its profile's, with `owner` in its factsheet.
 
     run.json is left as the scan wrote it; a run killed before the end never wrote one.
     """
     run = rebuild(ledger, run_id, zones)
-    crs = ledger.run(run_id).details.get("options", {}).get("crs")  # type: ignore[union-attr]
-    write_outputs(run, record=False, crs=parse_crs(crs) if crs else None)
+    options = ledger.run(run_id).details.get("options", {})  # type: ignore[union-attr]
+    crs = options.get("crs")
+    try:
+        profile = load_profile(run.profile, require_weights=False)
+    except ProfileError:  # a user's profile file, known here only by its name: the factsheet has the card alone
+        profile = None
+    lang = lang or options.get("lang") or (profile.lang if profile else None) or DEFAULT_LANG
+    owner = owner or Owner.from_dict(options.get("owner") or {})  # else the organisation the scan named
+    write_outputs(run, record=False, crs=parse_crs(crs) if crs else None, lang=lang, owner=owner, profile=profile)
     return run
 
 
 def export(ledgers: list[Ledger], target: Path, profile: str | None = None,
-           since: datetime | None = None) -> dict[str, Any]:
-    """One FeatureCollection of every finding in the ledgers, each id once (its newest run).
+           since: datetime | None = None, statuses: Collection[str] | None = None) -> dict[str, Any]:
+    """One FeatureCollection of every finding in the ledgers, each id once (its newest run), with its latest
+    verdict; with `statuses`, only the findings whose review status is one of them.
 
     Crop paths are made relative to `target`'s folder, so a GIS can open them from there.
     """
     features: list[dict[str, Any]] = []
     for ledger in ledgers:
+        verdicts = ledger.verdicts()
         for row, finding, crop in ledger.all_findings():
             if (profile and row.profile != profile) or (since and datetime.fromisoformat(row.started) < since):
                 continue
-            features += _features(row, finding, crop, target)
+            verdict = verdicts.get(finding.id)
+            if statuses is not None and (verdict.verdict if verdict else "unconfirmed") not in statuses:
+                continue
+            features += _features(row, finding, crop, target, verdicts)
     return {"type": "FeatureCollection", "features": features}
 
 
-def _features(row: RunRow, finding: Any, crop: str | None, target: Path) -> list[dict[str, Any]]:
+def parse_statuses(values: Sequence[str] | None) -> set[str] | None:
+    """--status, repeated or comma-separated, as a set of REVIEW_STATES; None when not given; ConfigError for
+    one it does not know.
+
+    >>> sorted(parse_statuses(["confirmed,corrected"]))
+    ['confirmed', 'corrected']
+    """
+    if not values:
+        return None
+    given = {s.strip().lower() for v in values for s in v.split(",") if s.strip()}
+    unknown = sorted(given - set(REVIEW_STATES))
+    if unknown or not given:
+        raise ConfigError(f"--status {unknown[0] if unknown else ''!r}: give one or more of {', '.join(REVIEW_STATES)}")
+    return given
+
+
+def _features(row: RunRow, finding: Any, crop: str | None, target: Path,
+              verdicts: dict[str, Verdict]) -> list[dict[str, Any]]:
     details = row.details
     model = ModelInfo.from_dict(details["model"]) if details.get("model") else None
     ctx = RunContext(row.run_id, row.profile, row.model, row.model_sha256,
-                     traced=bool(details.get("plan", {}).get("trace")), codes=model.codes if model else {})
+                     traced=bool(details.get("plan", {}).get("trace")), codes=model.codes if model else {},
+                     verdicts={finding.id: verdicts[finding.id]} if finding.id in verdicts else {})
     crops = {}
     if crop and row.run_dir:
         crops[finding.id] = os.path.relpath(Path(row.run_dir) / crop, target.resolve().parent)

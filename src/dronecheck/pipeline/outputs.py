@@ -8,8 +8,10 @@ from typing import Any
 
 from dronecheck import __version__
 from dronecheck.geo.crs import WGS84
-from dronecheck.models import card
+from dronecheck.models import card, factsheet
+from dronecheck.models.factsheet import Owner
 from dronecheck.pipeline.tiles import tile_size_of
+from dronecheck.profiles import Profile
 from dronecheck.report import html, runrecord
 from dronecheck.report.files import write_json
 from dronecheck.report.geojson import (
@@ -23,6 +25,7 @@ from dronecheck.report.geojson import (
     violations_collection,
 )
 from dronecheck.report.gpkg import Layer, write_gpkg, write_kml
+from dronecheck.report.i18n import DEFAULT_LANG
 from dronecheck.report.styles import width_labels
 from dronecheck.report.tables import write_csv
 from dronecheck.run import RunResult
@@ -56,17 +59,19 @@ def gpkg_layers(run: RunResult, geojson: dict[str, dict[str, Any]]) -> list[Laye
     return [Layer(name, c, GEOMETRY[name]) for name, c in collections.items()]
 
 
-def write_outputs(run: RunResult, *, record: bool = True, crs: int | None = None) -> None:
+def write_outputs(run: RunResult, *, record: bool = True, crs: int | None = None, lang: str | None = None,
+                  owner: Owner | None = None, profile: Profile | None = None) -> None:
     """The GeoJSON files of `geojson_layers`, findings.gpkg (every layer, styled for QGIS), findings.csv and
     findings.kml, report.html and, with `record` (a scan, not a report written again), run.json.
 
     The GeoPackage and the CSV's x/y are in `crs` (an EPSG code), by default the scan's --crs; GeoJSON and
-    KML are WGS84 whatever it is."""
+    KML are WGS84 whatever it is. The report is in `lang` with the factsheet of `profile` and `owner`, by default
+    the scan's."""
     model = run.model
     assert model is not None
     run.finished = run.finished or datetime.now(UTC)
     ctx = RunContext(run.run_id, run.profile, model.name, model.sha256, traced=bool(run.plan.trace),
-                     codes=model.codes)
+                     codes=model.codes, verdicts=run.verdicts)
     epsg = crs or (run.options.crs if run.options else WGS84)
     geojson = geojson_layers(run, ctx)
     for name, collection in geojson.items():
@@ -79,4 +84,9 @@ def write_outputs(run: RunResult, *, record: bool = True, crs: int | None = None
         assert run.options is not None
         sizes = [tile_size_of(run.options.profile, f) for f in run.frames]
         write_json(run.run_dir / "run.json", runrecord.record(run, __version__, sizes))
-    html.write_report(run, card.read(model.weights), run.run_dir / "report.html")
+    about = card.read(model.weights)
+    profile = profile or (run.options.profile if run.options else None)
+    lang = lang or (run.options.lang_used if run.options else DEFAULT_LANG)
+    owner = owner or (run.options.owner if run.options else Owner())
+    html.write_report(run, about, run.run_dir / "report.html", lang=lang,
+                      factsheet=factsheet.facts(profile, about, owner, lang, model.weights))

@@ -38,7 +38,7 @@ import numpy as np
 from dronecheck.analyse.cracks import measure
 from dronecheck.analyse.plan import analyse
 from dronecheck.analyse.zones import Zone
-from dronecheck.detect import yolo
+from dronecheck.detect import privacy, yolo
 from dronecheck.errors import ModelError
 from dronecheck.geo.georef import georeference
 from dronecheck.hashing import file_sha256
@@ -52,9 +52,11 @@ from dronecheck.pipeline.ground import Ground, opened
 from dronecheck.pipeline.mosaic import owned, plan_windows, window_count
 from dronecheck.pipeline.outputs import write_outputs
 from dronecheck.pipeline.tiles import batches, model_inputs, tile_size_of
-from dronecheck.profiles import Profile
-from dronecheck.report.crops import write_crop
+from dronecheck.profiles import Profile, resolve_weights
+from dronecheck.report.crops import blurred, write_crop, write_view
 from dronecheck.report.files import make_dirs
+from dronecheck.report.geojson import frame_id
+from dronecheck.report.html import view_path
 from dronecheck.run import RunResult, ScanOptions
 from dronecheck.types import Detections, Finding, Frame, ModelInfo, Skipped
 
@@ -113,6 +115,8 @@ def settings_key(options: ScanOptions, model_sha256: str) -> str:
            "tile_size": p.tile_size, "tile_overlap": p.tile_overlap, "target_gsd_cm": p.target_gsd_cm,
            "min_object_m": p.min_object_m, "full_pass": p.full_pass, "fps": options.fps,
            "hfov_deg": options.hfov_deg, "model": model_sha256}
+    if p.blur:  # blurred crops never mix with sharp ones in a run taken up again
+        key["blur"] = list(p.blur)
     if options.dem:  # only then, so that the keys of scans without a DEM stay what they were
         stat = options.dem.stat()
         key["dem"] = f"{options.dem.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
@@ -188,6 +192,9 @@ def _prepare(options: ScanOptions, ledger: Ledger, ground: Ground | None = None)
     zones = options.plan.zones()
     for warning in options.plan.warnings(zones):
         log.warning(warning, extra={"event": "rules_warning"})
+    if options.profile.blur:
+        for name in (privacy.WEIGHTS_NAME, privacy.PEOPLE_WEIGHTS_NAME):  # the privacy weights are there, or stop
+            resolve_weights(name, None)
     model_sha = file_sha256(options.profile.weights)
     settings = settings_key(options, model_sha)
     inbox = str(options.path.resolve())
@@ -246,6 +253,7 @@ def _finish(ledger: Ledger, job: Job) -> None:
     run.ground = job.ground.record() if job.ground else {}
     with timed(run.timings, "analyse"):
         run.analysis = analyse(run.frames, run.findings, run.plan, job.zones)
+    run.verdicts = ledger.verdicts(f.id for f in run.findings)  # a finding seen before keeps its verdict
     with timed(run.timings, "write"):
         write_outputs(run)
     ledger.finish_run(run.run_id, **_summary_columns(run))
@@ -500,6 +508,22 @@ def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if root.is_dir() and path.is_relative_to(root) else path.name
 
 
+def _shown(run: RunResult, frame: Frame, pixels: np.ndarray) -> np.ndarray:
+    """What the report may show of a frame: its pixels with the people and vehicles the profile's `blur` names
+    blurred (a copy: the photo itself is never touched), recorded in `run.blurred`."""
+    assert run.options is not None
+    classes = run.options.profile.blur
+    if not classes:
+        return pixels
+    with timed(run.timings, "detect"):
+        detector = privacy.load(resolve_weights(privacy.WEIGHTS_NAME, None),
+                                resolve_weights(privacy.PEOPLE_WEIGHTS_NAME, None), run.options.device)
+        found = privacy.find(detector, [pixels], classes)[0]
+    names = [detector.class_names[int(c)] for c in found.class_id]
+    run.blurred[frame_id(frame)] = {c: names.count(c) for c in classes if c in names}
+    return blurred(pixels, found.xyxy)
+
+
 def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int, ground: Ground | None = None,
                 detected: list[Detections] | None = None
                 ) -> tuple[list[Frame], list[Finding], list[tuple[str, str]], list[tuple[str, str, int]]]:
@@ -534,11 +558,14 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
         with timed(run.timings, "measure"):
             placed = [measure(f, pixels, profile.width_classes_mm) if f.class_name in profile.trace else f
                       for f in placed]
+        shown = _shown(run, frame, pixels) if placed else pixels
         with timed(run.timings, "write"):
             for f in placed:
                 rel = f"crops/{f.id}.jpg"
-                write_crop(pixels, f.box_px, run.run_dir / rel)
+                write_crop(shown, f.box_px, run.run_dir / rel)
                 run.crops[f.id] = rel
+            if placed:
+                write_view(shown, run.run_dir / view_path(frame_id(frame)))
         for note in frame.notes:
             log.info("%s: %s", frame.name, note)
         frames.append(frame)

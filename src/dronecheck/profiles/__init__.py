@@ -39,6 +39,8 @@ class Profile:
     codes: tuple[str, ...] = ()  # a code per class, kept in every export (e.g. the RDD2022 codes D00, D10, ...)
     trace: tuple[str, ...] = ()  # classes whose centre line, length and widths are traced from the pixels
     width_classes_mm: tuple[float, ...] = ()  # bounds of the crack width classes, e.g. (0.2, 0.5)
+    lang: str | None = None  # nl or en: the language of its report and factsheet, unless a setting says otherwise
+    blur: tuple[str, ...] = ()  # privacy-model classes (person, car, ...) blurred in every crop and photo view
     source: str = ""  # the file the profile came from
 
 
@@ -126,7 +128,8 @@ def _build(raw: dict, source: str, base: Path | None, weights: Path | None, requ
             target_gsd_cm=_optional_float(raw, "target_gsd_cm"), full_pass=_flag(raw, "full_pass", source),
             min_object_m=_optional_float(raw, "min_object_m"), track=_flag(raw, "track", source),
             codes=tuple(str(c) for c in raw.get("codes", [])), trace=tuple(str(c) for c in raw.get("trace", [])),
-            width_classes_mm=tuple(float(b) for b in raw.get("width_classes_mm", [])), source=source)
+            width_classes_mm=tuple(float(b) for b in raw.get("width_classes_mm", [])), source=source,
+            lang=_lang(raw, source), blur=_blur(raw, source))
     except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(inf), float(10**400)
         raise ProfileError(f"profile {source}: bad value ({exc})") from exc
     profile = replace(profile, rules=tuple(parse_rules(raw.get("rules", []), source, profile.classes)))
@@ -159,6 +162,32 @@ def _flag(raw: dict, key: str, source: str) -> bool:
     if not isinstance(value, bool):
         raise ProfileError(f"profile {source}: {key} = {value!r} must be true or false")
     return value
+
+
+def _lang(raw: dict, source: str) -> str | None:
+    """The profile's `lang` (nl or en), or None."""
+    from dronecheck.report.i18n import check_lang
+
+    if raw.get("lang") is None:
+        return None
+    try:
+        return check_lang(raw["lang"], "lang")
+    except ValueError as exc:
+        raise ProfileError(f"profile {source}: {exc}") from None
+
+
+def _blur(raw: dict, source: str) -> tuple[str, ...]:
+    """`blur`: a list of classes of the privacy model (detect.privacy.CLASSES)."""
+    from dronecheck.detect.privacy import CLASSES
+
+    value = raw.get("blur", [])
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise ProfileError(f"profile {source}: blur = {value!r} must be a list of class names")
+    unknown = sorted(set(value) - set(CLASSES))
+    if unknown:
+        raise ProfileError(f"profile {source}: blur names {', '.join(unknown)}, which the privacy model does not "
+                           f"know (it knows {', '.join(CLASSES)})")
+    return tuple(dict.fromkeys(value))
 
 
 def _optional_float(raw: dict, key: str) -> float | None:

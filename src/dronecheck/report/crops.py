@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import io
+import math
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from dronecheck.report.files import write_atomic
 
 CONTEXT = 0.5  # extra margin around the box, as a fraction of its size
 MIN_SIDE = 96  # pixels: a tiny box still gets a crop you can see
 MAX_SIDE = 480
+BLUR_PAD = 0.15  # a blurred box is grown by this fraction of its size on every side: blurring errs on the side of more
+VIEW_MAX_SIDE = 2048  # pixels: the longest side of a photo's view (views/<frame id>.jpg)
 
 
 def crop_box(width: int, height: int, box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
@@ -42,3 +47,53 @@ def write_crop(image: np.ndarray, box: tuple[float, float, float, float], path: 
     buf = io.BytesIO()
     crop.save(buf, format="JPEG", quality=85)
     write_atomic(path, buf.getvalue())
+
+
+def blurred(image: np.ndarray, boxes: Iterable[Iterable[float]], pad: float = BLUR_PAD) -> np.ndarray:
+    """A copy of `image` with every box (x0, y0, x1, y1 in pixels), grown by `pad`, blurred past recognising
+    (Gaussian, radius a quarter of the box's longest side); `image` itself when there is no box."""
+    out = None
+    height, width = image.shape[:2]
+    for x0, y0, x1, y1 in boxes:
+        bw, bh = x1 - x0, y1 - y0
+        left, top = max(0, int(x0 - pad * bw)), max(0, int(y0 - pad * bh))
+        right, bottom = min(width, math.ceil(x1 + pad * bw)), min(height, math.ceil(y1 + pad * bh))
+        if right <= left or bottom <= top:
+            continue
+        out = image.copy() if out is None else out
+        radius = max(4.0, max(right - left, bottom - top) / 4)
+        margin = math.ceil(2 * radius)  # blur with the surroundings, so the box has no sharp inner edge
+        l0, t0 = max(0, left - margin), max(0, top - margin)
+        r0, b0 = min(width, right + margin), min(height, bottom + margin)
+        region = np.asarray(Image.fromarray(out[t0:b0, l0:r0]).filter(ImageFilter.GaussianBlur(radius)))
+        out[top:bottom, left:right] = region[top - t0:bottom - t0, left - l0:right - l0]
+    return image if out is None else out
+
+
+def write_view(image: np.ndarray, path: Path, max_side: int = VIEW_MAX_SIDE) -> None:
+    """Save a copy of a photo for the report's photo viewer, its longest side at most `max_side`, as JPEG."""
+    view = Image.fromarray(image)
+    if max(view.size) > max_side:
+        view.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    view.save(buf, format="JPEG", quality=85)
+    write_atomic(path, buf.getvalue())
+
+
+def blur_summary(blurred_per_frame: dict[str, dict[str, int]], classes: Iterable[str]) -> dict[str, object]:
+    """What was blurred in a run, for run.json and the report: the classes asked for, the boxes blurred per
+    class, the photos looked at and those with something blurred, and a line that says it.
+
+    >>> blur_summary({"a": {"person": 3, "car": 2}, "b": {"car": 3}, "c": {}}, ["person", "car"])["text"]
+    'blurred: 3 person, 5 car in 2 of 3 photos (looked for: person, car)'
+    """
+    total: Counter[str] = Counter()
+    for counts in blurred_per_frame.values():
+        total.update(counts)
+    classes = list(classes)
+    with_some = sum(1 for counts in blurred_per_frame.values() if sum(counts.values()))
+    looked = len(blurred_per_frame)
+    found = ", ".join(f"{total[c]} {c}" for c in classes if total[c]) or "nothing"
+    return {"classes": classes, "boxes": {c: total[c] for c in classes}, "photos": looked, "photos_blurred": with_some,
+            "text": f"blurred: {found} in {with_some} of {looked} photo{'s' if looked != 1 else ''} "
+                    f"(looked for: {', '.join(classes)})"}

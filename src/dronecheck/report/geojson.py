@@ -22,7 +22,7 @@ from dronecheck.analyse.motion import Track
 from dronecheck.analyse.rules import SUSPECTED, Violation
 from dronecheck.geo.crs import DECIMALS, ground_distance, lonlat_to_rd
 from dronecheck.geo.georef import centre_gsd, frame_ground
-from dronecheck.types import Finding, Frame
+from dronecheck.types import Finding, Frame, Verdict
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class RunContext:
     model_sha256: str
     traced: bool = False  # the profile traces cracks: every finding carries the crack properties
     codes: dict[str, str] = field(default_factory=dict)  # class name -> the profile's code (e.g. RDD2022's)
+    verdicts: dict[str, Verdict] = field(default_factory=dict)  # finding id -> its latest verdict (the ledger's)
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -51,7 +52,7 @@ def properties(f: Finding, ctx: RunContext, crop: str | None) -> dict[str, Any]:
         "class_id": f.class_id,
         **({"class_code": ctx.codes.get(f.class_name)} if ctx.codes else {}),
         "score": round(f.score, 4),
-        "status": "unconfirmed",
+        **review_properties(ctx.verdicts.get(f.id)),
         "image": str(f.frame.name),
         "image_sha256": f.frame.sha256,
         "time": f.frame.time.isoformat() if f.frame.time else None,
@@ -76,6 +77,17 @@ def properties(f: Finding, ctx: RunContext, crop: str | None) -> dict[str, Any]:
         "note": f.note,
         **(crack_properties(f) if ctx.traced else {}),
     }
+
+
+def review_properties(v: Verdict | None) -> dict[str, Any]:
+    """A finding's review (see README, 'Review'): `status` and `review_status` (one of REVIEW_STATES), who and
+    when, the class a corrected verdict gives (its box is `corrected_box_px`), the reviewer's comment."""
+    status = v.verdict if v else "unconfirmed"
+    return {"status": status, "review_status": status, "reviewed_by": v.reviewed_by if v else None,
+            "reviewed_at": v.reviewed_at.isoformat() if v else None,
+            "corrected_class": v.corrected_class if v else None,
+            "corrected_box_px": [round(b, 1) for b in v.corrected_box_px] if v and v.corrected_box_px else None,
+            "review_comment": v.comment if v else None}
 
 
 def crack_properties(f: Finding) -> dict[str, Any]:

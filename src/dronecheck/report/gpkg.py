@@ -200,8 +200,8 @@ def _description(p: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-KML_FIELDS = ("class", "score", "status", "image", "time", "georef_method", "uncertainty_m", "width_m",
-              "length_m", "run", "flight", "crop")
+KML_FIELDS = ("class", "score", "status", "review_status", "reviewed_by", "reviewed_at", "corrected_class", "image",
+              "time", "georef_method", "uncertainty_m", "width_m", "length_m", "run", "flight", "crop")
 
 
 def _placemark(fid: str, p: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from dronecheck import __version__
 from dronecheck.analyse.rules import SUSPECTED
 from dronecheck.analyse.zones import Zone
+from dronecheck.models.factsheet import shown_scores
 from dronecheck.report import planview
+from dronecheck.report.crops import blur_summary, crop_box
 from dronecheck.report.files import text_bytes, write_atomic
+from dronecheck.report.geojson import frame_id, photo_feature, track_feature, violation_feature
+from dronecheck.report.i18n import DEFAULT_LANG, translator
+from dronecheck.review.verdicts_file import verdict_to_json
 from dronecheck.run import RunResult
 
 EVIDENCE_CROPS = 6
@@ -71,8 +78,59 @@ def _evidence(run: RunResult) -> list[dict[str, Any]]:
     return out
 
 
-def context(run: RunResult, card: dict[str, Any]) -> dict[str, Any]:
-    """What the template shows: the run, and the model card of the weights that ran (empty without one)."""
+def view_path(fid: str) -> str:
+    """Where a scan puts the downscaled copy of a photo with findings, relative to the run folder.
+
+    >>> view_path("0123456789abcdef#12")
+    'views/0123456789abcdef-12.jpg'
+    """
+    return f"views/{fid.replace('#', '-')}.jpg"
+
+
+def _geometry(kind: str, coords: Any) -> dict[str, Any]:
+    return {"type": kind, "coordinates": coords}
+
+
+def map_data(run: RunResult, colours: dict[str, str]) -> dict[str, Any]:
+    """What the map and the review list of the report draw, embedded in the page as JSON (a report opened from
+    disk cannot fetch files): findings with their boxes, crops and photos, the camera path, the photo footprints,
+    tracks, zones and violations."""
+    findings = []
+    for f in sorted(run.findings, key=lambda f: (f.frame.name, -f.score)):
+        fid, cam = frame_id(f.frame), f.frame.camera
+        view = view_path(fid)
+        size = (cam.width, cam.height) if cam.width and cam.height else None
+        findings.append({
+            "id": f.id, "class": f.class_name, "score": round(f.score, 4), "image": str(f.frame.name),
+            "frame_id": fid, "time": when(f.frame.time), "point": list(f.point) if f.point else None,
+            "footprint": [list(p) for p in f.footprint] if f.footprint else None,
+            "box_px": [round(v, 1) for v in f.box_px], "size_px": list(size) if size else None,
+            "crop": run.crops.get(f.id), "crop_px": list(crop_box(*size, f.box_px)) if size else None,
+            "view": view if (run.run_dir / view).is_file() else None,
+            "width_class": f.width_class, "method": f.method, "note": f.note,
+            "camera": " ".join(p for p in (cam.make, cam.model) if p) or None,
+            "uncertainty_m": None if f.uncertainty_m is None else round(f.uncertainty_m, 1),
+            "length_m": None if f.length_m is None else round(f.length_m, 2),
+            "width_m": None if f.width_m is None else round(f.width_m, 2),
+        })
+    ordered = sorted((f for f in run.frames if f.pose.has_position), key=lambda f: (f.time is None, f.time))
+    counts = Counter(frame_id(f.frame) for f in run.findings)
+    photos = [photo_feature(frame, counts[frame_id(frame)]) for frame in run.frames]
+    return {
+        "colours": colours,
+        "findings": findings,
+        "path": [[f.pose.lon, f.pose.lat] for f in ordered],
+        "photos": [p for p in photos if p["geometry"]],
+        "tracks": [track_feature(t) for t in run.analysis.tracks],
+        "violations": [violation_feature(v) for v in run.analysis.violations],
+        "zones": [{"name": z.name, "kind": z.kind, "rings": [[list(c) for c in r] for r in _zone_rings(z)]}
+                  for z in run.analysis.zones],
+    }
+
+
+def context(run: RunResult, card: dict[str, Any], offline: bool = False) -> dict[str, Any]:
+    """What the template shows: the run, and the model card of the weights that ran (empty without one); with
+    `offline`, the map never loads a basemap (as `?offline=1` does)."""
     model = run.model
     assert model is not None
     classes = sorted({f.class_name for f in run.findings})
@@ -89,6 +147,10 @@ def context(run: RunResult, card: dict[str, Any]) -> dict[str, Any]:
         "tracks": run.analysis.tracks, "violations": _evidence(run), "rules_status": SUSPECTED,
         "seconds": round(sum(run.timings.values()), 2),
         "width_classes": sorted({f.width_class for f in run.findings if f.width_class}),
+        "map": map_data(run, colours), "offline": offline,
+        "verdicts": {fid: verdict_to_json(v) for fid, v in run.verdicts.items()},  # the ledger's, as the file has them
+        "blur": blur_summary(run.blurred, run.options.profile.blur) if run.options and run.options.profile.blur
+        else None,  # privacy: what was blurred in the crops and photo views
     }
 
 
@@ -104,9 +166,22 @@ def when(moment: datetime | None) -> str:
     return f"{text}.{moment.microsecond // 100_000}" if moment.microsecond else text
 
 
-def write_report(run: RunResult, card: dict[str, Any], path: Path) -> None:
+def copy_static(run_dir: Path) -> None:
+    """The report's scripts and styles (Leaflet) into `run_dir`/static, so the page opened from disk needs no
+    network."""
+    with as_file(files("dronecheck.report") / "static") as source:
+        shutil.copytree(source, run_dir / "static", dirs_exist_ok=True)
+
+
+def write_report(run: RunResult, card: dict[str, Any], path: Path, offline: bool = False, *,
+                 lang: str = DEFAULT_LANG, factsheet: dict[str, Any] | None = None) -> None:
+    """report.html in `lang` (nl or en: `t` in the templates), with the run's factsheet (models.factsheet) as a
+    section when there is one."""
     env = Environment(loader=PackageLoader("dronecheck", "report/templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     env.filters["when"] = when
-    html = env.get_template("report.html.j2").render(**context(run, card))
+    copy_static(path.parent)
+    language = {"lang": lang, "t": translator(lang), "factsheet": factsheet,
+                "factsheet_scores": shown_scores(factsheet) if factsheet else []}
+    html = env.get_template("report.html.j2").render(**context(run, card, offline), **language)
     write_atomic(path, text_bytes(html))

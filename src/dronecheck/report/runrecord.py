@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from dronecheck.report.crops import blur_summary
 from dronecheck.run import RunResult
 
 
@@ -39,6 +40,7 @@ def record(run: RunResult, version: str, tile_sizes: Sequence[int]) -> dict[str,
         "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
         "seconds_per_frame": {k: round(v / scanned, 4) for k, v in run.timings.items() if k != "load_model"},
         "counts": run.counts,
+        "blur": blur_summary(run.blurred, options.profile.blur) if options.profile.blur else None,  # privacy
         "skipped": [asdict(s) for s in run.skipped],
         "ignored": run.ignored,
         "frames": [{"image": f.name, "sha256": f.sha256, "time": f.time.isoformat() if f.time else None,

@@ -23,7 +23,8 @@ from dronecheck.analyse.cracks import width_class
 PALETTE = ("228,26,28", "55,126,184", "77,175,74", "152,78,163", "255,127,0", "166,86,40", "247,129,191",
            "27,158,119", "217,95,2", "117,112,179", "102,166,30", "230,171,2")
 OTHER = "153,153,153"
-STATUS_COLOURS = {"unconfirmed": "255,170,0", "confirmed": "215,25,28", "rejected": "150,150,150"}
+STATUS_COLOURS = {"unconfirmed": "255,170,0", "confirmed": "215,25,28", "rejected": "150,150,150",
+                  "corrected": "152,78,163"}  # types.REVIEW_STATES
 WIDTH_RAMP = ("255,237,160", "254,178,76", "240,59,32", "189,0,38")  # narrow to wide (YlOrRd)
 
 
@@ -105,7 +106,7 @@ def findings_styles(features: Sequence[dict[str, Any]], classes: Sequence[str]) 
     return [Style("findings", "by class", qml(point, "class", _by_class(point, classes, _values(features, "class"))),
                   True, "findings coloured by class", "class"),
             Style("findings", "by review status", qml(point, "status", [*statuses, ("", "other", point)]), False,
-                  "findings coloured by review status: unconfirmed, confirmed, rejected", "status")]
+                  "findings coloured by review status: unconfirmed, confirmed, rejected, corrected", "status")]
 
 
 def footprints_styles(features: Sequence[dict[str, Any]], classes: Sequence[str]) -> list[Style]:

@@ -22,9 +22,10 @@ from dronecheck.geo.crs import DECIMALS, RD_NEW, WGS84, is_geographic, lonlat_to
 from dronecheck.report.files import text_bytes, write_atomic
 
 BOM = "\ufeff"
-FIRST = ("id", "class", "class_code", "score", "status", "image", "time", "flight", "run", "lon", "lat")
+FIRST = ("id", "class", "class_code", "score", "status", "review_status", "reviewed_by", "reviewed_at",
+         "corrected_class", "image", "time", "flight", "run", "lon", "lat")
 LAST = ("georef_method", "uncertainty_m", "gsd_m", "width_m", "length_m", "crack_length_m", "crack_width_mean_m",
-        "crack_width_max_m", "width_below_gsd", "width_class", "crop", "note")
+        "crack_width_max_m", "width_below_gsd", "width_class", "crop", "note", "corrected_box_px", "review_comment")
 
 
 def xy_crs(epsg: int) -> int:

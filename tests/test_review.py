@@ -1,0 +1,332 @@
+"""The report in a real browser (Debian's headless Chromium, driven by Playwright): it opens from disk with no
+network, its map and photo viewer work offline, verdicts survive a reload, go into the ledger through a file or
+straight from `dronecheck review`, markup from a photo stays text; and it stays quick with 2,000 findings.
+
+Screenshots go to docs/screenshots/ (README, "Reviewing a run")."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import FLIGHT, ROOT, Scan, run_scan
+from dronecheck.ledger import open_ledger
+from dronecheck.pipeline.history import rebuild
+from dronecheck.report import html
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "docs" / "screenshots"
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed: .ci/run installs Debian's chromium package")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+class Page:
+    """A page of its own context, every request that is not file:// (or to the server under test) aborted and
+    kept, every console error and dialog kept."""
+
+    def __init__(self, browser: Any, allow: str = "file://") -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.allow = allow
+
+    def _route(self, route: Any) -> None:
+        if route.request.url.startswith(self.allow):
+            route.continue_()
+        else:
+            self.requests.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, url: str) -> Any:
+        self.page.goto(url)
+        self.page.wait_for_selector("#map .leaflet-pane", state="attached")
+        return self.page
+
+
+def url(run_dir: Path, query: str = "?offline=1") -> str:
+    return (run_dir / "report.html").as_uri() + query
+
+
+def findings(run_dir: Path) -> list[dict[str, Any]]:
+    return json.loads((run_dir / "findings.geojson").read_text())["features"]
+
+
+def shot(what: Any, name: str) -> None:
+    """A screenshot of a page or of one element (a Playwright locator)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    what.screenshot(path=str(SHOTS / name))
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory: pytest.TempPathFactory) -> Scan:
+    """A scan of the demo flight of this module's own: its tests write verdicts into its ledger."""
+    scan = run_scan(FLIGHT, tmp_path_factory.mktemp("review-outputs"), "--profile", "cracks")
+    assert scan.exit_code == 0, scan.output
+    return scan
+
+
+def test_report_from_disk_needs_no_network_and_draws_every_finding(browser: Any, demo: Scan) -> None:
+    assert demo.run_dir is not None
+    p = Page(browser)
+    page = p.open(url(demo.run_dir))
+    placed = [f for f in findings(demo.run_dir) if f["geometry"]]
+    assert placed
+    assert page.locator("#map path.finding").count() == len(placed)
+    assert page.locator("#map .leaflet-tile").count() == 0  # the plan view: no basemap
+    assert page.locator("#map .leaflet-control-scale").count() == 1 and page.locator("#north").count() == 1
+    assert page.locator("#left").inner_text() == str(len(findings(demo.run_dir)))
+    shot(page.locator("#map"), "map.png")
+    page.wait_for_timeout(200)
+    assert p.requests == [], "nothing may be fetched from the network when offline"
+    assert p.errors == []
+    p.context.close()
+
+
+def test_online_the_map_asks_pdok_for_its_basemap(browser: Any, demo: Scan) -> None:
+    assert demo.run_dir is not None
+    p = Page(browser)
+    p.open(url(demo.run_dir, ""))
+    p.page.wait_for_timeout(300)
+    assert p.requests and all(r.startswith("https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/"
+                                           "EPSG:3857/") for r in p.requests), p.requests[:3]
+    p.context.close()
+
+
+def test_keyboard_confirm_changes_the_marker_and_survives_a_reload(browser: Any, demo: Scan) -> None:
+    assert demo.run_dir is not None
+    p = Page(browser)
+    page = p.open(url(demo.run_dir))
+    total = len(findings(demo.run_dir))
+    first = page.locator(".card[data-id]:not(.violation)").first.get_attribute("data-id")
+    page.keyboard.press("j")
+    page.keyboard.press("c")
+    assert page.locator(f'[id="f-{first}"] .verdict').inner_text() == "confirmed"
+    assert page.locator('#map path.finding[data-verdict="confirmed"]').count() == 1
+    assert page.locator("#left").inner_text() == str(total - 1)
+    page.keyboard.press("j")
+    page.keyboard.press("r")
+    page.locator("#filters").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, document.getElementById('filters').getBoundingClientRect().top - 10)")
+    shot(page, "review-list.png")
+    page.reload()
+    page.wait_for_selector("#map .leaflet-pane", state="attached")
+    assert page.locator(f'[id="f-{first}"] .verdict').inner_text() == "confirmed"
+    assert page.locator('#map path.finding[data-verdict="confirmed"]').count() == 1
+    assert page.locator('#map path.finding[data-verdict="rejected"]').count() == 1
+    page.select_option("#f-verdict", "unconfirmed")
+    assert page.locator(".card[data-id]:not(.violation):visible").count() == total - 2
+    assert p.requests == [] and p.errors == []
+    p.context.close()
+
+
+def test_clicking_a_finding_opens_its_photo_with_the_box(browser: Any, demo: Scan) -> None:
+    assert demo.run_dir is not None
+    p = Page(browser)
+    page = p.open(url(demo.run_dir))
+    page.locator("#map path.finding").first.click(force=True)
+    page.wait_for_selector("#viewer:not([hidden]) #viewer-map img.photo")
+    assert page.locator("#viewer-map path.box").count() == 1
+    assert page.locator("#viewer-props th", has_text="score").count() == 1
+    assert page.locator("#viewer-crop img").count() == 1
+    page.wait_for_function("document.querySelector('#viewer-map img.photo').complete")
+    page.wait_for_timeout(400)
+    shot(page, "photo-viewer.png")
+    page.mouse.wheel(0, -300)  # zooms
+    page.keyboard.press("Escape")
+    assert page.locator("#viewer").is_hidden()
+    assert p.requests == [] and p.errors == []
+    p.context.close()
+
+
+def _apply(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dronecheck", "review", "apply", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_a_saved_verdicts_file_applied_lands_in_the_ledger_and_the_geojson(browser: Any, own: Scan,
+                                                                            tmp_path: Path) -> None:
+    assert own.run_dir is not None
+    p = Page(browser)
+    page = p.open(url(own.run_dir))
+    page.keyboard.press("j")
+    page.keyboard.press("c")
+    first = page.locator(".card.current").get_attribute("data-id")
+    with page.expect_download() as download:
+        page.click("#save")
+    saved = tmp_path / "verdicts.json"
+    download.value.save_as(saved)
+    p.context.close()
+    data = json.loads(saved.read_text())
+    assert data["verdicts"][first]["verdict"] == "confirmed"
+    ledger = own.run_dir.parent.parent / "ledger.sqlite"
+    done = _apply(str(saved), "--ledger", str(ledger))
+    assert done.returncode == 0, done.stderr
+    with open_ledger(ledger, read_only=True) as lg:
+        assert lg.verdicts([first])[first].verdict == "confirmed"
+    status = {f["id"]: f["properties"].get("status") for f in findings(own.run_dir)}
+    assert status[first] == "confirmed"
+    fresh = Page(browser)  # another browser, nothing in its storage: the report written again shows the verdict
+    page = fresh.open(url(own.run_dir))
+    assert "confirmed" in (page.locator(f'.card[data-id="{first}"]').get_attribute("class") or "")
+    fresh.context.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_with_dronecheck_review_running_a_click_lands_in_the_ledger(browser: Any, own: Scan) -> None:
+    assert own.run_dir is not None
+    out = own.run_dir.parent.parent
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "dronecheck", "review", "--out", str(out), "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "USER": "inspector-test", "LOGNAME": "inspector-test"})
+    try:
+        line = server.stdout.readline()  # type: ignore[union-attr]
+        assert f"127.0.0.1:{port}" in line, line + server.stderr.read()  # type: ignore[union-attr]
+        base = f"http://127.0.0.1:{port}/"
+        p = Page(browser, allow=base)
+        page = p.open(base + "?offline=1")
+        card = page.locator(".card[data-id]:not(.violation)").nth(1)
+        fid = card.get_attribute("data-id")
+        card.locator(".reject").click()
+        page.wait_for_function("document.getElementById('saved-where').dataset.saved === '1'")
+        with open_ledger(out / "ledger.sqlite", read_only=True) as lg:
+            v = lg.verdicts([fid])[fid]
+        assert (v.verdict, v.reviewed_by) == ("rejected", "inspector-test")
+        assert v.reviewed_at.tzinfo is not None and abs(time.time() - v.reviewed_at.timestamp()) < 120
+        # another browser sees what the ledger holds
+        q = Page(browser, allow=base)
+        other = q.open(base + "?offline=1")
+        other.wait_for_function(f"document.querySelector('[id=\"f-{fid}\"] .verdict').textContent === 'rejected'")
+        assert p.requests == [] and p.errors == [] and q.errors == []
+        p.context.close()
+        q.context.close()
+    finally:
+        server.send_signal(2)  # Ctrl-C
+        _, err = server.communicate(timeout=20)
+    assert server.returncode == 0 and "Traceback" not in err, err
+
+
+def test_review_refuses_a_host_other_machines_reach_without_allow_remote(own: Scan) -> None:
+    assert own.run_dir is not None
+    done = subprocess.run([sys.executable, "-m", "dronecheck", "review", "--out", str(own.run_dir.parent.parent),
+                           "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "--allow-remote" in done.stderr
+
+
+HOSTILE = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+NAME = "<svg onload=alert(4)>\"'><img src=x onerror=alert(2)>"  # a file name has no "/"
+
+
+def _synthetic(demo: Scan, target: Path, n: int, hostile: bool = False) -> Path:
+    """The demo run with `n` findings (copies of its own, each id new), written as a report in `target`."""
+    assert demo.run_dir is not None
+    with open_ledger(demo.run_dir.parent.parent / "ledger.sqlite", read_only=True) as lg:
+        run = rebuild(lg, demo.run_dir.name)
+    shutil.copytree(demo.run_dir / "crops", target / "crops")
+    base = run.findings
+    made, crops = [], {}
+    for i in range(n):
+        f = base[i % len(base)]
+        fid = f"{f.id[:20]}-{i:05d}"
+        if hostile:
+            frame = replace(f.frame, path=f.frame.path.with_name(NAME + ".JPG"),
+                            camera=replace(f.frame.camera, make=HOSTILE, model="<b onmouseover=alert(3)>"))
+            f = replace(f, frame=frame, note=HOSTILE)
+        made.append(replace(f, id=fid, score=round(0.25 + 0.75 * ((i * 37) % 100) / 100, 4)))
+        crops[fid] = run.crops[f.id]
+    run.findings, run.crops, run.run_dir = made, crops, target
+    html.write_report(run, {}, target / "report.html")
+    return target
+
+
+def test_markup_in_names_exif_and_comments_stays_text(browser: Any, demo: Scan, tmp_path: Path) -> None:
+    run_dir = _synthetic(demo, tmp_path, 3, hostile=True)
+    p = Page(browser)
+    page = p.open(url(run_dir))
+    fid = page.locator(".card[data-id]:not(.violation)").first.get_attribute("data-id")
+    key = page.evaluate("Object.keys(localStorage)")
+    page.evaluate(f"""localStorage.setItem("dronecheck-verdicts:{demo.run_dir.parent.name}:{demo.run_dir.name}",
+                      JSON.stringify({{"{fid}": {{verdict: "confirmed", comment: {json.dumps(HOSTILE)}}}}}))""")
+    page.reload()
+    page.wait_for_selector("#map .leaflet-pane", state="attached")
+    page.locator(".card[data-id] .open").first.click()
+    page.wait_for_selector("#viewer:not([hidden])")
+    page.locator("#map path.finding").first.hover(force=True)
+    page.wait_for_timeout(300)
+    assert p.dialogs == [], p.dialogs
+    assert page.locator("script:not([src]):not([type])").count() == 0
+    assert page.locator("img[src='x']").count() == 0 and page.locator("b[onmouseover]").count() == 0
+    assert page.locator("#viewer-props td", has_text="onerror=alert(2)").count() >= 3  # photo, camera, note, comment
+    assert key is not None
+
+
+def test_two_thousand_findings_stay_quick(browser: Any, demo: Scan, tmp_path: Path) -> None:
+    run_dir = _synthetic(demo, tmp_path, 2000)
+    p = Page(browser)
+    start = time.perf_counter()
+    page = p.open(url(run_dir))
+    page.wait_for_function("document.getElementById('left').textContent === '2000'")
+    first_render = time.perf_counter() - start
+    page.keyboard.press("j")
+    timings = page.evaluate("""async () => {
+        const out = [];
+        for (const key of ["j", "c", "j", "r", "j", "k", "c", "j", "j", "c"]) {
+            const t = performance.now();
+            document.dispatchEvent(new KeyboardEvent("keydown", {key: key, bubbles: true}));
+            await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+            out.push(performance.now() - t);
+        }
+        return out;
+    }""")
+    page.select_option("#f-verdict", "unconfirmed")
+    filtered = page.evaluate("""async () => { const t = performance.now();
+        document.getElementById("f-sort").value = "score-desc";
+        document.getElementById("f-sort").dispatchEvent(new Event("input"));
+        await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0))); return performance.now() - t; }""")
+    per_key = sorted(timings)[len(timings) // 2]
+    print(f"\n2000 findings: first render {first_render * 1000:.0f} ms, per key press median {per_key:.1f} ms, "
+          f"max {max(timings):.1f} ms, sort {filtered:.0f} ms")
+    assert page.locator(".card[data-id]:visible").count() == 100  # one page of the list
+    assert page.locator("#left").inner_text() == "1997"  # findings 1, 2 (rejected, then confirmed) and 4
+    assert first_render < 10 and per_key < 100, (first_render, timings)
+    assert p.requests == [] and p.errors == []
