@@ -166,3 +166,39 @@ def test_scan_summary_in_dutch(tmp_path: Path) -> None:
     assert "photos scanned" not in scan.output
     again = run_scan(flight, tmp_path / "out", "--profile", "cracks", "--lang", "nl")
     assert again.exit_code == 4 and "niets te doen in flight" in again.output
+
+
+# Fixed strings of the report (template and review.js's texts) that each language must not show in the other.
+ENGLISH_ONLY = ["Photos scanned", "Files skipped", "Findings without a ground position", ">Weights<", ">Device<",
+                "Thresholds", "Confirm<", "Reject<", ">unconfirmed<", "left to review of", "Save verdicts",
+                "Minimum score", "previous page", "next page", "Close (Esc)", "correct class…", "Correct the class",
+                ">Photo<", "Plan view (drawing)", "North is up", "nothing blurred", "flat ground at the take-off",
+                "keys:", "verdicts are kept in this browser", "photo, then score", "score, high first",
+                '"the whole photo (downscaled)"', '"page {page} of {pages}"', '"saved in the ledger', "Flight path"]
+DUTCH_ONLY = ["Foto's gescand", "Bestanden overgeslagen", ">Gewichten<", ">Apparaat<", "Bevestigen", "Afwijzen",
+              ">onbevestigd<", "nog te beoordelen", "Oordelen opslaan", "Minimale score", "vorige pagina",
+              "volgende pagina", "Sluiten (Esc)", "klasse corrigeren", "Het noorden is boven", "toetsen:",
+              "oordelen worden in deze browser bewaard", "foto, dan score", "de hele foto (verkleind)",
+              "pagina {page} van {pages}", "opgeslagen in het grootboek", "Vliegroute"]
+
+
+@pytest.mark.slow
+def test_report_fixed_strings_are_in_the_reports_language_only(tmp_path: Path) -> None:
+    flight = tmp_path / "flight"
+    flight.mkdir()
+    shutil.copy(photos(1)[0], flight)
+    scan = run_scan(flight, tmp_path / "out", "--profile", "roads")
+    assert scan.exit_code == 0 and scan.run_dir is not None, scan.output
+    nl = (scan.run_dir / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="nl">' in nl
+    for english in ENGLISH_ONLY:
+        assert english not in nl, english
+    for dutch in ("Bevestigen", "Afwijzen", "nog te beoordelen", "bevestigd", "Vliegroute"):
+        assert dutch in nl, dutch
+    code, said = invoke("report", scan.run_dir.name, "--out", str(tmp_path / "out"), "--lang", "en")
+    assert code == 0, said
+    en = (scan.run_dir / "report.html").read_text(encoding="utf-8")
+    for dutch in DUTCH_ONLY:
+        assert dutch not in en, dutch
+    for english in ("Confirm", "Reject", "left to review of", "Flight path"):
+        assert english in en, english

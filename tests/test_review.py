@@ -6,6 +6,7 @@ Screenshots go to docs/screenshots/ (README, "Reviewing a run")."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -18,12 +19,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from conftest import FLIGHT, ROOT, Scan, run_scan
 from dronecheck.ledger import open_ledger
 from dronecheck.pipeline.history import rebuild
 from dronecheck.report import html
+from dronecheck.report.i18n import text
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,6 +80,12 @@ class Page:
         self.page.goto(url)
         self.page.wait_for_selector("#map .leaflet-pane", state="attached")
         return self.page
+
+
+def said(word: str) -> str:
+    """What the page shows for `word` (a verdict, a label of the viewer) in Dutch: the demo's reports are in Dutch
+    (the built-in profiles' lang)."""
+    return text("js." + word, "nl")
 
 
 def url(run_dir: Path, query: str = "?offline=1") -> str:
@@ -135,7 +145,7 @@ def test_keyboard_confirm_changes_the_marker_and_survives_a_reload(browser: Any,
     first = page.locator(".card[data-id]:not(.violation)").first.get_attribute("data-id")
     page.keyboard.press("j")
     page.keyboard.press("c")
-    assert page.locator(f'[id="f-{first}"] .verdict').inner_text() == "confirmed"
+    assert page.locator(f'[id="f-{first}"] .verdict').inner_text() == said("confirmed")
     assert page.locator('#map path.finding[data-verdict="confirmed"]').count() == 1
     assert page.locator("#left").inner_text() == str(total - 1)
     page.keyboard.press("j")
@@ -145,7 +155,7 @@ def test_keyboard_confirm_changes_the_marker_and_survives_a_reload(browser: Any,
     shot(page, "review-list.png")
     page.reload()
     page.wait_for_selector("#map .leaflet-pane", state="attached")
-    assert page.locator(f'[id="f-{first}"] .verdict').inner_text() == "confirmed"
+    assert page.locator(f'[id="f-{first}"] .verdict').inner_text() == said("confirmed")
     assert page.locator('#map path.finding[data-verdict="confirmed"]').count() == 1
     assert page.locator('#map path.finding[data-verdict="rejected"]').count() == 1
     page.select_option("#f-verdict", "unconfirmed")
@@ -161,11 +171,13 @@ def test_clicking_a_finding_opens_its_photo_with_the_box(browser: Any, demo: Sca
     page.locator("#map path.finding").first.click(force=True)
     page.wait_for_selector("#viewer:not([hidden]) #viewer-map img.photo")
     assert page.locator("#viewer-map path.box").count() == 1
-    assert page.locator("#viewer-props th", has_text="score").count() == 1
+    assert page.locator("#viewer-props th", has_text=said("score")).count() == 1
     assert page.locator("#viewer-crop img").count() == 1
     page.wait_for_function("document.querySelector('#viewer-map img.photo').complete")
     page.wait_for_timeout(400)
     shot(page, "photo-viewer.png")
+    seen = np.asarray(Image.open(io.BytesIO(page.locator("#viewer-map img.photo").screenshot())).convert("L"))
+    assert seen.std() > 20, "the photo is not to be seen (something paints over it)"
     page.mouse.wheel(0, -300)  # zooms
     page.keyboard.press("Escape")
     assert page.locator("#viewer").is_hidden()
@@ -236,7 +248,8 @@ def test_with_dronecheck_review_running_a_click_lands_in_the_ledger(browser: Any
         # another browser sees what the ledger holds
         q = Page(browser, allow=base)
         other = q.open(base + "?offline=1")
-        other.wait_for_function(f"document.querySelector('[id=\"f-{fid}\"] .verdict').textContent === 'rejected'")
+        rejected = said("rejected")
+        other.wait_for_function(f"document.querySelector('[id=\"f-{fid}\"] .verdict').textContent === '{rejected}'")
         assert p.requests == [] and p.errors == [] and q.errors == []
         p.context.close()
         q.context.close()
@@ -330,3 +343,122 @@ def test_two_thousand_findings_stay_quick(browser: Any, demo: Scan, tmp_path: Pa
     assert page.locator("#left").inner_text() == "1997"  # findings 1, 2 (rejected, then confirmed) and 4
     assert first_render < 10 and per_key < 100, (first_render, timings)
     assert p.requests == [] and p.errors == []
+
+
+MARKUP = "<img src=x onerror=alert(1)>"
+
+
+def _card(page: Any, n: int) -> tuple[Any, str]:
+    card = page.locator(".card[data-id]:not(.violation)").nth(n)
+    return card, card.get_attribute("data-id")
+
+
+def _save(page: Any, where: Path) -> dict[str, Any]:
+    with page.expect_download() as download:
+        page.click("#save")
+    download.value.save_as(where)
+    return json.loads(where.read_text())
+
+
+def test_a_comment_typed_with_markup_is_kept_as_text_and_applied_to_the_ledger(browser: Any, own: Scan,
+                                                                                tmp_path: Path) -> None:
+    assert own.run_dir is not None
+    p = Page(browser)
+    page = p.open(url(own.run_dir))
+    card, fid = _card(page, 2)
+    card.locator("textarea.comment").click()
+    page.keyboard.type(MARKUP + " jkcr")  # c, r, j and k are shortcuts, but not while typing
+    assert card.locator(".verdict").inner_text() == said("unconfirmed")
+    assert page.locator(".card.current").get_attribute("data-id") == fid
+    card.locator(".confirm").click()
+    v = page.evaluate(f"window.dronecheckReview.verdicts[{json.dumps(fid)}]")
+    assert (v["verdict"], v["comment"]) == ("confirmed", MARKUP + " jkcr")
+    card.locator(".open").click()
+    page.wait_for_selector("#viewer:not([hidden])")
+    assert page.locator("#viewer-props td", has_text=MARKUP).count() == 1
+    page.wait_for_timeout(200)
+    assert p.dialogs == [] and page.locator("img[src='x']").count() == 0
+    page.keyboard.press("Escape")
+    saved = _save(page, tmp_path / "verdicts.json")
+    assert saved["verdicts"][fid]["comment"] == MARKUP + " jkcr"
+    assert p.errors == [] and p.requests == []
+    p.context.close()
+    ledger = own.run_dir.parent.parent / "ledger.sqlite"
+    done = _apply(str(tmp_path / "verdicts.json"), "--ledger", str(ledger))
+    assert done.returncode == 0, done.stderr
+    with open_ledger(ledger, read_only=True) as lg:
+        got = lg.verdicts([fid])[fid]
+    assert (got.verdict, got.comment) == ("confirmed", MARKUP + " jkcr")
+    fresh = Page(browser)  # the report written again holds the comment, shown as text in the card
+    page = fresh.open(url(own.run_dir))
+    assert page.locator(f'.card[data-id="{fid}"] textarea.comment').input_value() == MARKUP + " jkcr"
+    assert fresh.dialogs == [] and page.locator("img[src='x']").count() == 0
+    fresh.context.close()
+
+
+def test_dragging_a_corner_of_the_box_corrects_it_in_the_photo_s_pixels(browser: Any, own: Scan,
+                                                                        tmp_path: Path) -> None:
+    assert own.run_dir is not None
+    p = Page(browser)
+    page = p.open(url(own.run_dir))
+    card, fid = _card(page, 3)
+    f = page.evaluate(f"JSON.parse(document.getElementById('dc-data').textContent).findings"
+                      f".find(f => f.id === {json.dumps(fid)})")
+    assert f["view"] and f["size_px"], "the demo keeps a view of every photo"
+    card.locator(".open").click()
+    page.wait_for_selector("#viewer:not([hidden]) #viewer-map img.photo")
+    page.wait_for_function("document.querySelector('#viewer-map img.photo').complete")
+    shown = page.evaluate("document.querySelector('#viewer-map img.photo').naturalWidth")
+    page.click("#viewer-adjust")
+    assert page.locator("#viewer-adjust").get_attribute("aria-pressed") == "true"
+    assert page.locator("#viewer-map .corner").count() == 2
+    scale = 2 ** page.evaluate("window.dronecheckReview.photoMap().getZoom()")  # screen px per photo px
+    corner = page.locator("#viewer-map .corner-se").bounding_box()
+    x, y = corner["x"] + corner["width"] / 2, corner["y"] + corner["height"] / 2
+    dx, dy = 40, 25
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 6):
+        page.mouse.move(x + dx * i / 5, y + dy * i / 5)
+    page.mouse.up()
+    page.wait_for_function(f"(window.dronecheckReview.verdicts[{json.dumps(fid)}] || {{}}).verdict === 'corrected'")
+    v = page.evaluate(f"window.dronecheckReview.verdicts[{json.dumps(fid)}]")
+    w, h = f["size_px"]
+    want = [f["box_px"][0], f["box_px"][1], min(w, f["box_px"][2] + dx / scale), min(h, f["box_px"][3] + dy / scale)]
+    assert "class" not in v and v["box_px"] != f["box_px"]
+    assert all(abs(a - b) < 1.0 for a, b in zip(v["box_px"], want, strict=True)), (v["box_px"], want, shown, w)
+    assert card.locator(".verdict").inner_text() == said("corrected")
+    assert page.locator("#viewer-props th", has_text=said("corrected_box")).count() == 1
+    page.keyboard.press("Escape")
+    saved = _save(page, tmp_path / "verdicts.json")
+    assert saved["verdicts"][fid]["box_px"] == v["box_px"]
+    assert p.errors == [] and p.requests == []
+    p.context.close()
+    ledger = own.run_dir.parent.parent / "ledger.sqlite"
+    done = _apply(str(tmp_path / "verdicts.json"), "--ledger", str(ledger))
+    assert done.returncode == 0, done.stderr
+    with open_ledger(ledger, read_only=True) as lg:
+        got = lg.verdicts([fid])[fid]
+    assert (got.verdict, got.corrected_class) == ("corrected", None)
+    assert got.corrected_box_px is not None
+    assert all(abs(a - b) < 0.06 for a, b in zip(got.corrected_box_px, v["box_px"], strict=True))
+
+
+def test_the_server_stores_a_comment_and_a_corrected_box(own: Scan) -> None:
+    from dronecheck.review.server import Served, create_app
+
+    assert own.run_dir is not None
+    ledger = own.run_dir.parent.parent / "ledger.sqlite"
+    fid = findings(own.run_dir)[4]["id"]
+    client = create_app(Served(own.run_dir.name, own.run_dir, ledger, "inspector-test")).test_client()
+    sent = {"verdict": "corrected", "box_px": [10, 20, 110.5, 60], "comment": MARKUP, "by": "someone-else"}
+    done = client.post("/api/verdicts", json={"finding_id": fid, "verdict": sent})
+    assert done.status_code == 200, done.get_json()
+    with open_ledger(ledger, read_only=True) as lg:
+        got = lg.verdicts([fid])[fid]
+    assert (got.verdict, got.corrected_class, got.corrected_box_px, got.comment, got.reviewed_by) == (
+        "corrected", None, (10, 20, 110.5, 60), MARKUP, "inspector-test")
+    assert client.get("/api/verdicts").get_json()[fid]["comment"] == MARKUP
+    confirmed_with_a_box = {"verdict": "confirmed", "box_px": [1, 2, 3, 4]}
+    bad = client.post("/api/verdicts", json={"finding_id": fid, "verdict": confirmed_with_a_box})
+    assert bad.status_code == 400

@@ -20,7 +20,7 @@ from dronecheck.report import planview
 from dronecheck.report.crops import blur_summary, crop_box
 from dronecheck.report.files import text_bytes, write_atomic
 from dronecheck.report.geojson import frame_id, photo_feature, track_feature, violation_feature
-from dronecheck.report.i18n import DEFAULT_LANG, translator
+from dronecheck.report.i18n import DEFAULT_LANG, EN, text, translator
 from dronecheck.review.verdicts_file import verdict_to_json
 from dronecheck.run import RunResult
 
@@ -173,6 +173,16 @@ def copy_static(run_dir: Path) -> None:
         shutil.copytree(source, run_dir / "static", dirs_exist_ok=True)
 
 
+def page_texts(lang: str) -> dict[str, str]:
+    """What review.js writes into the page at run time, in `lang`: the catalog's `js.` keys without the prefix,
+    embedded as JSON (`dc-text`); `{name}` in a text is filled in by the script.
+
+    >>> page_texts("nl")["confirmed"]
+    'bevestigd'
+    """
+    return {key.removeprefix("js."): text(key, lang) for key in EN if key.startswith("js.")}
+
+
 def write_report(run: RunResult, card: dict[str, Any], path: Path, offline: bool = False, *,
                  lang: str = DEFAULT_LANG, factsheet: dict[str, Any] | None = None) -> None:
     """report.html in `lang` (nl or en: `t` in the templates), with the run's factsheet (models.factsheet) as a
@@ -181,7 +191,7 @@ def write_report(run: RunResult, card: dict[str, Any], path: Path, offline: bool
                       autoescape=select_autoescape(["html", "j2"]))
     env.filters["when"] = when
     copy_static(path.parent)
-    language = {"lang": lang, "t": translator(lang), "factsheet": factsheet,
+    language = {"lang": lang, "t": translator(lang), "page_texts": page_texts(lang), "factsheet": factsheet,
                 "factsheet_scores": shown_scores(factsheet) if factsheet else []}
     html = env.get_template("report.html.j2").render(**context(run, card, offline), **language)
     write_atomic(path, text_bytes(html))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -124,8 +125,17 @@ def _finding_ids(run_dir: Path) -> set[str]:
     return {f["id"] for f in features}
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(served: Served, host: str, port: int, ready: Callable[[str], None] = print) -> None:
-    """Serve `served` until Ctrl-C (then stop cleanly, no traceback)."""
+    """Serve `served` until Ctrl-C or SIGTERM (then stop cleanly, no traceback).
+
+    Both are caught explicitly: a process started in the background by a shell or a service manager
+    may inherit SIGINT ignored, and SIGTERM is what those send to stop it."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     if not (served.run_dir / "report.html").is_file():
         raise DronecheckError(f"{served.run_dir}: no report.html (write it again with `dronecheck report "
                               f"{served.run_id}`)")

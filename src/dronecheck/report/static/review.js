@@ -5,6 +5,9 @@
   "use strict";
   const data = JSON.parse(document.getElementById("dc-data").textContent);
   const meta = JSON.parse(document.getElementById("dc-run").textContent);
+  // The page's own words in the report's language (html.page_texts); `{name}` filled in from `values`.
+  const TEXT = JSON.parse((document.getElementById("dc-text") || {}).textContent || "{}");
+  const tr = (k, values) => (TEXT[k] === undefined ? k : TEXT[k]).replace(/\{(\w+)\}/g, (m, n) => values && n in values ? String(values[n]) : m);
   const params = new URLSearchParams(location.search);
   const offline = meta.offline || params.get("offline") === "1" || !navigator.onLine;
   const served = location.protocol === "http:" || location.protocol === "https:";
@@ -61,12 +64,12 @@
     new North().addTo(map);
 
     const zones = L.layerGroup(data.zones.map(z => L.polygon(z.rings.map(r => r.map(ll)),
-      {color: "#4363d8", weight: 1, dashArray: "6 3", fillOpacity: .06}).bindTooltip(el("span", "zone " + z.name + " (" + z.kind + ")"))));
+      {color: "#4363d8", weight: 1, dashArray: "6 3", fillOpacity: .06}).bindTooltip(el("span", tr("zone", {name: z.name, kind: z.kind})))));
     const photos = L.geoJSON(data.photos, {style: {color: "#777", weight: .8, fillOpacity: .04},
-      onEachFeature: (feat, layer) => layer.bindTooltip(el("span", "photo " + feat.properties.image))});
+      onEachFeature: (feat, layer) => layer.bindTooltip(el("span", tr("photo_tip", {name: feat.properties.image})))});
     const path = L.polyline(data.path.map(ll), {color: "#888", weight: 1.5, dashArray: "4 3"});
     const tracks = L.geoJSON(data.tracks, {style: {color: "#111", weight: 2},
-      onEachFeature: (feat, layer) => layer.bindTooltip(el("span", "track " + feat.properties.track_id))});
+      onEachFeature: (feat, layer) => layer.bindTooltip(el("span", tr("track_tip", {id: feat.properties.track_id})))});
     const violations = L.geoJSON(data.violations, {style: {color: "#f5a300", weight: 7, opacity: .75},
       onEachFeature: (feat, layer) => layer.bindTooltip(el("span", feat.id + ": " + feat.properties.kind))});
     const findings = L.layerGroup();
@@ -83,8 +86,8 @@
     [photos, path].forEach(l => { if (l.getBounds && l.getBounds().isValid()) bounds.extend(l.getBounds()); });
     if (bounds.isValid()) map.fitBounds(bounds.pad(0.1)); else map.setView([52.1, 5.3], 8);  // a view before layers
     zones.addTo(map); photos.addTo(map); path.addTo(map); tracks.addTo(map); violations.addTo(map); findings.addTo(map);
-    Object.assign(overlays, {"Flight path": path, "Photo footprints": photos, "Findings": findings, "Tracks": tracks,
-                             "Zones": zones, "Violations": violations});
+    Object.assign(overlays, {[tr("layer_path")]: path, [tr("layer_photos")]: photos, [tr("layer_findings")]: findings, [tr("layer_tracks")]: tracks,
+                             [tr("layer_zones")]: zones, [tr("layer_violations")]: violations});
     if (offline) L.control.layers(null, overlays, {collapsed: true}).addTo(map);
   }
   function paintMarker(id) {
@@ -99,52 +102,98 @@
 
   // ---- the photo viewer -------------------------------------------------------------------------------------
   const viewer = document.getElementById("viewer");
-  let photoMap = null, photoLayers = [];
+  let photoMap = null, photoLayers = [], viewerId = null, boxLayer = null, corners = [], toPx = null;
+  const adjustButton = document.getElementById("viewer-adjust");
   function openViewer(id) {
     const f = byId[id];
     if (!f || !window.L) return;
     viewer.hidden = false;
     if (!photoMap) photoMap = L.map("viewer-map", {crs: L.CRS.Simple, minZoom: -6, maxZoom: 4, zoomSnap: 0.25});
+    setAdjusting(false);
     photoLayers.forEach(l => photoMap.removeLayer(l));
     photoLayers = [];
+    viewerId = id;
     photoMap.invalidateSize();
     const w = f.size_px ? f.size_px[0] : 1000, h = f.size_px ? f.size_px[1] : 1000;
     const at = (x, y) => [h - y, x];  // photo pixels (y down) in the viewer's plane (y up)
+    // and back: the plane is in the original photo's pixels whatever the image shown (a view is at most 2048 px
+    // wide, a crop a part of the photo), so a point of it is a box corner in the finding's own pixels as it is
+    const clamp = (v, hi) => Math.max(0, f.size_px ? Math.min(hi, v) : v);
+    toPx = p => [clamp(p.lng, w), clamp(h - p.lat, h)];
     let src = f.view, area = [0, 0, w, h];
     if (!src) { src = f.crop; area = f.crop_px || [0, 0, w, h]; }
-    document.getElementById("viewer-source").textContent = f.view ? "the whole photo (downscaled)" :
-      "the crop around the finding (the whole photo was not kept for this run)";
+    document.getElementById("viewer-source").textContent = f.view ? tr("whole_photo") :
+      tr("crop_only");
     const imageBounds = L.latLngBounds(at(area[0], area[3]), at(area[2], area[1]));
     if (src) photoLayers.push(L.imageOverlay(src, imageBounds, {className: "photo"}).addTo(photoMap));
-    const b = f.box_px;
-    const box = L.rectangle(L.latLngBounds(at(b[0], b[3]), at(b[2], b[1])),
-                            {color: RING[verdictOf(id)] || "#ff2828", weight: 2, fill: false, className: "box"});
-    photoLayers.push(box.addTo(photoMap));
+    const b = (verdicts[id] && verdicts[id].box_px) || f.box_px;  // a corrected box is drawn where it was put
+    boxLayer = L.rectangle(L.latLngBounds(at(b[0], b[3]), at(b[2], b[1])),
+                           {color: RING[verdictOf(id)] || "#ff2828", weight: 2, fill: false, className: "box"});
+    photoLayers.push(boxLayer.addTo(photoMap));
     photoMap.fitBounds(imageBounds);
+    viewerProps(id);
+    const crop = document.getElementById("viewer-crop");
+    crop.replaceChildren();
+    if (f.crop) { const img = el("img"); img.alt = tr("crop_of", {id: f.id}); img.src = f.crop; crop.appendChild(img); }
+  }
+  function viewerProps(id) {
+    const f = byId[id], b = f.box_px;
     const table = document.getElementById("viewer-props");
     table.replaceChildren();
-    const rows = [["id", f.id], ["class", f.class], ["score", f.score.toFixed(3)], ["verdict", verdictOf(id)],
-                  ["photo", f.image], ["camera", f.camera], ["time", f.time], ["position", f.point ? f.point[1].toFixed(7) + ", " + f.point[0].toFixed(7) : "none"],
-                  ["± m", f.uncertainty_m], ["size m", f.length_m !== null ? f.length_m + " × " + f.width_m : null],
-                  ["width class", f.width_class], ["method", f.method], ["note", f.note],
-                  ["box px", b.join(", ")], ["corrected class", verdicts[id] && verdicts[id].class],
-                  ["comment", verdicts[id] && verdicts[id].comment], ["by", verdicts[id] && verdicts[id].by]];
+    const rows = [[tr("id"), f.id], [tr("class"), f.class], [tr("score"), f.score.toFixed(3)], [tr("verdict"), tr(verdictOf(id))],
+                  [tr("photo"), f.image], [tr("camera"), f.camera], [tr("time"), f.time], [tr("position"), f.point ? f.point[1].toFixed(7) + ", " + f.point[0].toFixed(7) : tr("none")],
+                  [tr("uncertainty"), f.uncertainty_m], [tr("size"), f.length_m !== null ? f.length_m + " × " + f.width_m : null],
+                  [tr("width_class"), f.width_class], [tr("method"), f.method], [tr("note"), f.note],
+                  [tr("box"), b.join(", ")], [tr("corrected_class"), verdicts[id] && verdicts[id].class],
+                  [tr("corrected_box"), verdicts[id] && verdicts[id].box_px && verdicts[id].box_px.join(", ")],
+                  [tr("comment"), verdicts[id] && verdicts[id].comment], [tr("by"), verdicts[id] && verdicts[id].by]];
     rows.forEach(([k, v]) => {
       if (v === null || v === undefined || v === "") return;
       const tr = el("tr"); tr.appendChild(el("th", k)); tr.appendChild(el("td", v)); table.appendChild(tr);
     });
-    const crop = document.getElementById("viewer-crop");
-    crop.replaceChildren();
-    if (f.crop) { const img = el("img"); img.alt = "crop of finding " + f.id; img.src = f.crop; crop.appendChild(img); }
   }
-  function closeViewer() { viewer.hidden = true; }
+  // Adjusting the box: a draggable marker on two of its corners; each drag that ends saves the box as a corrected
+  // verdict (its class kept, or the one corrected before), in the photo's pixels.
+  function setAdjusting(on) {
+    corners.forEach(m => photoMap.removeLayer(m));
+    corners = [];
+    const adjusting = Boolean(on && boxLayer && photoMap && !viewer.hidden);
+    if (adjustButton) {
+      adjustButton.classList.toggle("on", adjusting);
+      adjustButton.setAttribute("aria-pressed", String(adjusting));
+    }
+    if (!adjusting) return;
+    const bb = boxLayer.getBounds();
+    [bb.getNorthWest(), bb.getSouthEast()].forEach((p, i) => {
+      const m = L.marker(p, {draggable: true, keyboard: false, autoPan: false,
+                             icon: L.divIcon({className: "corner " + (i ? "corner-se" : "corner-nw"), iconSize: [14, 14]})});
+      m.on("drag", () => boxLayer.setBounds(L.latLngBounds(corners[0].getLatLng(), corners[1].getLatLng())));
+      m.on("dragend", saveBox);
+      corners.push(m.addTo(photoMap));
+    });
+  }
+  function saveBox() {
+    if (!viewerId || corners.length !== 2) return;
+    const a = toPx(corners[0].getLatLng()), c = toPx(corners[1].getLatLng());
+    const r = v => Math.round(v * 10) / 10;
+    const box = [r(Math.min(a[0], c[0])), r(Math.min(a[1], c[1])), r(Math.max(a[0], c[0])), r(Math.max(a[1], c[1]))];
+    if (box[2] - box[0] < 1 || box[3] - box[1] < 1) {
+      status.textContent = tr("box_not_saved");
+      return;
+    }
+    give(viewerId, "corrected", null, box);
+    boxLayer.setStyle({color: RING.corrected});
+    viewerProps(viewerId);
+  }
+  if (adjustButton) adjustButton.onclick = () => setAdjusting(adjustButton.getAttribute("aria-pressed") !== "true");
+  function closeViewer() { setAdjusting(false); viewer.hidden = true; }
   document.getElementById("viewer-close").onclick = closeViewer;
 
   // ---- the review list --------------------------------------------------------------------------------------
   const container = document.getElementById("findings");
   const items = Array.from(container.querySelectorAll(".card")).map((card, i) => ({
     id: card.dataset.id, el: card, order: i, cls: card.dataset.class, score: parseFloat(card.dataset.score),
-    width: card.dataset.width, verdictEl: card.querySelector(".verdict")}));
+    width: card.dataset.width, verdictEl: card.querySelector(".verdict"), note: card.querySelector("textarea.comment")}));
   const itemById = {};
   items.forEach(it => { itemById[it.id] = it; });
   let list = items.slice(), page = 0, current = null, sortKey = "photo";
@@ -154,7 +203,8 @@
 
   function showCard(it) {
     const v = verdictOf(it.id), c = verdicts[it.id] && verdicts[it.id].class;
-    it.verdictEl.textContent = c ? v + " as " + c : v;
+    it.verdictEl.textContent = c ? tr("corrected_as", {verdict: tr(v), cls: c}) : tr(v);
+    if (it.note && document.activeElement !== it.note) it.note.value = (verdicts[it.id] && verdicts[it.id].comment) || "";
     ["confirmed", "rejected", "corrected"].forEach(k => it.el.classList.toggle(k, v === k));
     paintMarker(it.id);
   }
@@ -183,7 +233,7 @@
     document.getElementById("left").textContent = left;
     document.getElementById("n-shown").textContent = list.length;
     const pages = Math.max(1, Math.ceil(list.length / PAGE));
-    document.getElementById("page-of").textContent = "page " + (page + 1) + " of " + pages;
+    document.getElementById("page-of").textContent = tr("page_of", {page: page + 1, pages: pages});
   }
   function sortBy(k) {
     sortKey = k;
@@ -225,21 +275,30 @@
                            body: JSON.stringify({finding_id: id, verdict: v})})
       .then(r => r.json().then(body => ({ok: r.ok, body: body})))
       .then(({ok, body}) => {
-        if (!ok) throw new Error(body.error || "refused");
-        status.textContent = "saved in the ledger: " + id + " " + v.verdict + " by " + body.reviewed_by;
+        if (!ok) throw new Error(body.error || tr("refused"));
+        status.textContent = tr("saved", {id: id, verdict: tr(v.verdict), by: body.reviewed_by});
         status.dataset.saved = String(Number(status.dataset.saved || 0) + 1);
       })
-      .catch(e => { status.textContent = "NOT saved in the ledger (" + e.message + "): kept in this browser"; });
+      .catch(e => { status.textContent = tr("not_saved", {error: e.message}); });
   }
-  function give(id, verdict, correctedClass) {
+  // A verdict as the verdicts file has it: a corrected one keeps the class and the box corrected before unless given
+  // anew; the comment is the card's (its text, never markup), else the one the verdict had.
+  function give(id, verdict, correctedClass, box) {
+    const prev = verdicts[id] || {};
     const v = {verdict: verdict, at: new Date().toISOString()};
-    if (correctedClass) v.class = correctedClass;
+    if (verdict === "corrected") {
+      const cls = correctedClass || prev.class, bx = box || prev.box_px;
+      if (cls) v.class = cls;
+      if (bx) v.box_px = bx;
+    }
+    const it = itemById[id];
+    const comment = it && it.note ? it.note.value.trim() : (prev.comment || "");
+    if (comment) v.comment = comment;
     verdicts[id] = v;
     persist();
-    const it = itemById[id];
     if (it) { showCard(it); refresh(true); } else {
       const card = document.getElementById(id);
-      if (card) card.querySelector(".verdict").textContent = verdict;
+      if (card) card.querySelector(".verdict").textContent = tr(verdict);
     }
     post(id);
   }
@@ -251,9 +310,16 @@
     const correct = it.el.querySelector(".correct");
     correct.onchange = () => { if (correct.value) give(it.id, "corrected", correct.value); correct.blur(); };
     it.el.querySelector(".open").onclick = () => { select(it.id, false); openViewer(it.id); };
+    if (it.note) {  // typed before the verdict, it goes with it; changed after, the verdict is given again with it
+      it.note.addEventListener("focus", () => select(it.id, false));
+      it.note.addEventListener("change", () => {
+        const v = verdicts[it.id];
+        if (v && v.verdict && v.verdict !== "unconfirmed" && (v.comment || "") !== it.note.value.trim()) give(it.id, v.verdict);
+      });
+    }
   });
   document.querySelectorAll(".violation").forEach(card => {  // violations: kept in this browser only
-    const show = () => { card.querySelector(".verdict").textContent = verdictOf(card.dataset.id); };
+    const show = () => { card.querySelector(".verdict").textContent = tr(verdictOf(card.dataset.id)); };
     card.querySelector(".confirm").onclick = () => { verdicts[card.dataset.id] = {verdict: "confirmed", at: new Date().toISOString()}; persist(); show(); };
     card.querySelector(".reject").onclick = () => { verdicts[card.dataset.id] = {verdict: "rejected", at: new Date().toISOString()}; persist(); show(); };
     show();
@@ -288,9 +354,9 @@
   if (served) {  // what the ledger already holds for this run (other reviewers, other browsers)
     fetch("api/verdicts").then(r => r.ok ? r.json() : {}).then(known => {
       Object.keys(known).forEach(id => { if (!verdicts[id] && itemById[id]) { verdicts[id] = known[id]; showCard(itemById[id]); } });
-      status.textContent = "every verdict is saved in the ledger as you give it";
+      status.textContent = tr("saved_live");
       refresh(true);
     }).catch(() => {});
   }
-  window.dronecheckReview = {verdicts: verdicts, select: select, give: give, markers: markers};
+  window.dronecheckReview = {verdicts: verdicts, select: select, give: give, markers: markers, photoMap: () => photoMap};
 })();
