@@ -79,8 +79,8 @@ class Ledger(ABC):
     def snapshot(self) -> AbstractContextManager[None]:
         """One read transaction: everything read in the block sees the same committed batches."""
 
-    @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        self.db.close()
 
     @abstractmethod
     def version(self) -> int:
@@ -124,9 +124,20 @@ class Ledger(ABC):
     def latest(self) -> int:
         return self.migrations[-1].version
 
+    def _start(self, read_only: bool) -> None:
+        """`_ready`, with the connection closed when it fails: a database error is a LedgerError naming the ledger."""
+        try:
+            self._ready(read_only)
+        except self.errors as exc:
+            self.db.close()
+            raise LedgerError(f"{self.path}: cannot open the ledger ({error_text(exc)})") from exc
+        except BaseException:
+            self.db.close()
+            raise
+
     def _ready(self, read_only: bool) -> None:
         """Refuse a ledger newer than this code or none at all; bring it up to date, or for a reader check that
-        it can be read as it is. Subclasses call it once connected."""
+        it can be read as it is. Subclasses call it once connected, through `_start`."""
         version = self.version()
         if version > self.latest:
             raise LedgerError(f"{self.path}: the ledger's schema is version {version}, newer than this dronecheck "

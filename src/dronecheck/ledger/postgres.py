@@ -253,20 +253,8 @@ class PostgresLedger(Ledger):
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.path = shown(url)
-        self.db = connect(url, self.path, "ledger reader" if read_only else "ledger")
-        try:
-            if read_only:
-                self.db.execute("SET default_transaction_read_only = on")
-            self._ready(read_only)
-        except psycopg.Error as exc:
-            self.db.close()
-            raise LedgerError(f"{self.path}: cannot open the ledger ({error_text(exc)})") from exc
-        except BaseException:
-            self.db.close()
-            raise
-
-    def close(self) -> None:
-        self.db.close()
+        self.db = connect(url, self.path, "ledger reader" if read_only else "ledger", read_only=read_only)
+        self._start(read_only)
 
     def _readable(self, version: int) -> bool:
         """Versions 1 and 2 read as they are: they only lack the workers of shared runs, or the verdicts."""
@@ -469,12 +457,14 @@ class PostgresLedger(Ledger):
         return row["n"], 0
 
 
-def connect(url: str, where: str, role: str) -> psycopg.Connection[Row]:
-    """An autocommit connection (transactions are explicit) that says who it is in pg_stat_activity."""
+def connect(url: str, where: str, role: str, read_only: bool = False) -> psycopg.Connection[Row]:
+    """An autocommit connection (transactions are explicit) that says who it is in pg_stat_activity; with
+    `read_only`, the server refuses every write on it."""
     name = f"dronecheck {role} pid={os.getpid()} host={socket.gethostname()}"[:63]
+    options = {"options": "-c default_transaction_read_only=on"} if read_only else {}
     try:
         return psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT_S,
-                               application_name=name, client_encoding="utf8")
+                               application_name=name, client_encoding="utf8", **options)
     except psycopg.Error as exc:
         raise LedgerError(f"{where}: cannot open the ledger ({error_text(exc)})") from exc
 

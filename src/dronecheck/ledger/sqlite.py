@@ -158,17 +158,7 @@ class SQLiteLedger(Ledger):
             self.db = _open_existing(path) if read_only else _open_for_writing(path)
         except (sqlite3.Error, OSError) as exc:
             raise LedgerError(f"{path}: cannot open the ledger ({error_text(exc)})") from exc
-        try:
-            self._ready(read_only)
-        except sqlite3.Error as exc:
-            self.db.close()
-            raise LedgerError(f"{path}: cannot open the ledger ({error_text(exc)})") from exc
-        except BaseException:
-            self.db.close()
-            raise
-
-    def close(self) -> None:
-        self.db.close()
+        self._start(read_only)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
