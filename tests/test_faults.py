@@ -96,6 +96,27 @@ def test_sigterm_commits_the_batch_in_flight_records_interrupted_and_the_next_sc
     resumes_to_the_demo(out, demo)
 
 
+@pytest.mark.slow
+def test_a_run_taken_up_again_says_what_was_blurred_in_all_of_it(roads_demo: Scan, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    victim = dronecheck("scan", str(FLIGHT), "--out", str(out), "--profile", "roads", "--batch", "2")
+    deadline = time.monotonic() + 300
+    while photos_done(out / "ledger.sqlite") < 4 and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGTERM)
+    _, stderr = victim.communicate(timeout=300)
+    assert victim.returncode == 6, stderr[-2000:]
+    with sqlite3.connect(out / "ledger.sqlite") as db:
+        first = [json.loads(f).get("blurred") for (f,) in db.execute("SELECT frame FROM photos")]
+    assert any(first), "the first try blurred something: the rerun must count it too"
+    rerun = run_scan(FLIGHT, out, "--profile", "roads")
+    assert rerun.exit_code == 0 and "resumed" in rerun.output, rerun.output
+    assert roads_demo.run_dir is not None and rerun.run_dir is not None
+    expected = json.loads((roads_demo.run_dir / "run.json").read_text())["blur"]
+    assert expected["photos"] >= 2 and sum(expected["boxes"].values()) > 0
+    assert json.loads((rerun.run_dir / "run.json").read_text())["blur"] == expected  # not only the second try's
+
+
 def test_a_file_size_limit_mid_scan_is_one_line_and_exit_1_and_the_next_scan_completes(
         demo: Scan, tmp_path: Path) -> None:
     out = tmp_path / "out"

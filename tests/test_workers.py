@@ -170,6 +170,8 @@ def test_two_scans_on_one_inbox_do_each_photo_once_and_give_the_findings_of_one(
     batches = [e for _, err in results for e in events(err) if e.get("event") == "batch_done"]
     assert batches and all({"worker", "frames_per_s", "queue_depth"} <= e.keys() for e in batches)
     assert {e["run"] for e in batches} == {run_dir.name}
+    started = [[e for e in events(err) if e.get("event") == "run_started"] for _, err in results]
+    assert [len(s) for s in started] == [1, 1], "each worker starts once, however many batches it claims"
     listed = CliRunner().invoke(app, ["runs", "--ledger", pg_url, "--json", "--workers"])
     (row,) = json.loads(listed.stdout)
     assert row["status"] == "done" and row["frames_scanned"] == 10

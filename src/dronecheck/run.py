@@ -99,7 +99,12 @@ class RunResult:
     analysis: Analysis = field(default_factory=Analysis)
     ground: dict[str, object] = field(default_factory=dict)  # the DEM and take-off height used (pipeline.ground)
     verdicts: dict[str, Verdict] = field(default_factory=dict)  # the latest verdict of each finding that has one
-    blurred: dict[str, dict[str, int]] = field(default_factory=dict)  # frame id -> people, vehicles blurred in its view
+
+    @property
+    def blurred(self) -> dict[str, dict[str, int]]:
+        """Frame (sha256 and frame index) -> the people and vehicles blurred in its view, of every frame the
+        privacy blur looked at."""
+        return {f"{f.sha256}:{f.frame_index}": dict(f.blurred) for f in self.frames if f.blurred is not None}
 
     @property
     def exit_code(self) -> ExitCode:

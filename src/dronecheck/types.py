@@ -111,6 +111,9 @@ class Frame:
     frame_index: int | None = None  # the frame of a video, or the window of an orthomosaic; None for a photo
     notes: tuple[str, ...] = ()  # what was missing or odd in the metadata
     grid: MapGrid | None = None  # a window of an orthomosaic: its pixels on the map (camera and pose are empty)
+    blurred: tuple[tuple[str, int], ...] | None = None  # (class, boxes) the privacy blur hid in what the report
+    # shows of it; None where it was not looked at. Kept with the frame, so a run taken up again or done by several
+    # workers says what was blurred in all of it.
 
     @property
     def name(self) -> str:

@@ -161,7 +161,8 @@ def frame_from_json(text: str) -> Frame:
     return Frame(path=Path(data["path"]), sha256=data["sha256"], camera=Camera(**data["camera"]),
                  pose=Pose(**data["pose"]), time=datetime.fromisoformat(data["time"]) if data["time"] else None,
                  frame_index=data["frame_index"], notes=tuple(data["notes"]),
-                 grid=MapGrid(tuple(grid["transform"]), grid["crs"]) if (grid := data.get("grid")) else None)
+                 grid=MapGrid(tuple(grid["transform"]), grid["crs"]) if (grid := data.get("grid")) else None,
+                 blurred=tuple((c, n) for c, n in b) if (b := data.get("blurred")) is not None else None)
 
 
 def finding_to_json(finding: Finding) -> str:

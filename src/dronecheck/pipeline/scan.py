@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -218,19 +218,26 @@ def _prepare(options: ScanOptions, ledger: Ledger, ground: Ground | None = None)
     return job
 
 
-def _detect_all(ledger: Ledger, job: Job, executor: executors.Executor, on_photo: Progress | None,
-                stop: threading.Event) -> bool:
-    """Every frame to do, batch by batch: detected (here or by the executor's workers, in the order of the
-    batches), georeferenced, cropped and committed to the ledger. False when `stop` was set before the last batch."""
-    options, run, detector = job.options, job.run, executor.detector
+def _start_detection(ledger: Ledger, job: Job, executor: executors.Executor) -> int:
+    """The run's model, folder and ledger row, and the run_started line: once per scan (once per worker on a
+    shared ledger, before its first claim). The batch size."""
+    options, run = job.options, job.run
     batch = options.batch if isinstance(options.batch, int) else executor.auto_batch()
-    run.model = model_info(detector, options.profile)
+    run.model = model_info(executor.detector, options.profile)
     make_dirs(run.run_dir)
     ledger.start_run(_row(job, "running"))
     log.info("run %s started: %d photo(s) and %d video(s) to scan in %s, %d already done", run.run_id,
              len(job.work.photos), len(job.work.videos), options.path, run.already_done,
              extra={"event": "run_started", "run": run.run_id, "photos": len(job.work.photos),
                     "videos": len(job.work.videos), "batch": batch})
+    return batch
+
+
+def _detect_all(ledger: Ledger, job: Job, executor: executors.Executor, batch: int, on_photo: Progress | None,
+                stop: threading.Event) -> bool:
+    """Every frame of `job.work`, batch by batch: detected (here or by the executor's workers, in the order of the
+    batches), georeferenced, cropped and committed to the ledger. False when `stop` was set before the last batch."""
+    options, run, detector = job.options, job.run, executor.detector
     total = _expected_frames(job.work, options.fps, options.profile)
     done = 0
     loaded = timed_items(_frames(job.work, options, run, batch, executor.read_photos), run.timings, "read")
@@ -297,10 +304,9 @@ def _detect_claimed(ledger: Ledger, job: Job, executor: executors.Executor, on_p
     run = job.run
     progress = _Throughput(run.run_id, ledger.worker or f"{socket.gethostname()}:{os.getpid()}", on_photo,
                            ledger.shared)
+    batch = _start_detection(ledger, job, executor)
     if not ledger.shared:
-        return _detect_all(ledger, job, executor, progress, stop)
-    batch = job.options.batch if isinstance(job.options.batch, int) else executor.auto_batch()
-    run.model = model_info(executor.detector, job.options.profile)  # also when this worker gets no claim
+        return _detect_all(ledger, job, executor, batch, progress, stop)
     units = _units(job.work, job.options.path)
     keys = list(units)
     weights = [1 if units[k].photos else batch for k in keys]  # a video or orthomosaic is claimed whole
@@ -310,7 +316,7 @@ def _detect_claimed(ledger: Ledger, job: Job, executor: executors.Executor, on_p
             job.work = Work([p for k in got for p in units[k].photos], [v for k in got for v in units[k].videos],
                             0, [m for k in got for m in units[k].mosaics])
             progress.next_chunk()
-            if not _detect_all(ledger, job, executor, progress, stop):
+            if not _detect_all(ledger, job, executor, batch, progress, stop):
                 break
             ledger.claims_done(job.settings, got)
         elif ledger.outstanding(run.run_id):
@@ -508,20 +514,20 @@ def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if root.is_dir() and path.is_relative_to(root) else path.name
 
 
-def _shown(run: RunResult, frame: Frame, pixels: np.ndarray) -> np.ndarray:
+def _shown(run: RunResult, frame: Frame, pixels: np.ndarray) -> tuple[np.ndarray, Frame]:
     """What the report may show of a frame: its pixels with the people and vehicles the profile's `blur` names
-    blurred (a copy: the photo itself is never touched), recorded in `run.blurred`."""
+    blurred (a copy: the photo itself is never touched), and the frame with what was blurred in it."""
     assert run.options is not None
     classes = run.options.profile.blur
     if not classes:
-        return pixels
+        return pixels, frame
     with timed(run.timings, "detect"):
         detector = privacy.load(resolve_weights(privacy.WEIGHTS_NAME, None),
                                 resolve_weights(privacy.PEOPLE_WEIGHTS_NAME, None), run.options.device)
         found = privacy.find(detector, [pixels], classes)[0]
     names = [detector.class_names[int(c)] for c in found.class_id]
-    run.blurred[frame_id(frame)] = {c: names.count(c) for c in classes if c in names}
-    return blurred(pixels, found.xyxy)
+    counts = tuple((c, names.count(c)) for c in classes if c in names)
+    return blurred(pixels, found.xyxy), replace(frame, blurred=counts)
 
 
 def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int, ground: Ground | None = None,
@@ -558,7 +564,8 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
         with timed(run.timings, "measure"):
             placed = [measure(f, pixels, profile.width_classes_mm) if f.class_name in profile.trace else f
                       for f in placed]
-        shown = _shown(run, frame, pixels) if placed else pixels
+        shown, frame = _shown(run, frame, pixels) if placed else (pixels, frame)
+        placed = [replace(f, frame=frame) for f in placed]  # the frame now says what was blurred in it
         with timed(run.timings, "write"):
             for f in placed:
                 rel = f"crops/{f.id}.jpg"
