@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -224,9 +225,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_with_dronecheck_review_running_a_click_lands_in_the_ledger(browser: Any, own: Scan) -> None:
-    assert own.run_dir is not None
-    out = own.run_dir.parent.parent
+@contextmanager
+def _serving(out: Path) -> Iterator[str]:
+    """`dronecheck review` on the outputs `out`, run as user inspector-test: its address, then Ctrl-C, and it must
+    end cleanly."""
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "dronecheck", "review", "--out", str(out), "--port", str(port)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -234,7 +236,17 @@ def test_with_dronecheck_review_running_a_click_lands_in_the_ledger(browser: Any
     try:
         line = server.stdout.readline()  # type: ignore[union-attr]
         assert f"127.0.0.1:{port}" in line, line + server.stderr.read()  # type: ignore[union-attr]
-        base = f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.send_signal(2)  # Ctrl-C
+        _, err = server.communicate(timeout=20)
+    assert server.returncode == 0 and "Traceback" not in err, err
+
+
+def test_with_dronecheck_review_running_a_click_lands_in_the_ledger(browser: Any, own: Scan) -> None:
+    assert own.run_dir is not None
+    out = own.run_dir.parent.parent
+    with _serving(out) as base:
         p = Page(browser, allow=base)
         page = p.open(base + "?offline=1")
         card = page.locator(".card[data-id]:not(.violation)").nth(1)
@@ -253,10 +265,6 @@ def test_with_dronecheck_review_running_a_click_lands_in_the_ledger(browser: Any
         assert p.requests == [] and p.errors == [] and q.errors == []
         p.context.close()
         q.context.close()
-    finally:
-        server.send_signal(2)  # Ctrl-C
-        _, err = server.communicate(timeout=20)
-    assert server.returncode == 0 and "Traceback" not in err, err
 
 
 def test_review_refuses_a_host_other_machines_reach_without_allow_remote(own: Scan) -> None:
@@ -462,3 +470,153 @@ def test_the_server_stores_a_comment_and_a_corrected_box(own: Scan) -> None:
     confirmed_with_a_box = {"verdict": "confirmed", "box_px": [1, 2, 3, 4]}
     bad = client.post("/api/verdicts", json={"finding_id": fid, "verdict": confirmed_with_a_box})
     assert bad.status_code == 400
+
+
+def _stored(page: Any) -> dict[str, Any]:
+    """The verdicts this browser keeps (localStorage) for the report open in `page`."""
+    return page.evaluate("""() => { const k = Object.keys(localStorage).find(k => k.startsWith("dronecheck-verdicts:"));
+                                    return k ? JSON.parse(localStorage.getItem(k)) : {}; }""")
+
+
+def _viewer_note(page: Any) -> Any:
+    """The viewer's comment, found by its label as the page says it (Dutch)."""
+    return page.get_by_label(text("report.viewer_comment", "nl"), exact=True)
+
+
+def test_a_comment_typed_in_the_photo_viewer_is_the_card_s_and_survives_a_reload(browser: Any, demo: Scan) -> None:
+    assert demo.run_dir is not None
+    p = Page(browser)
+    page = p.open(url(demo.run_dir))
+    card, fid = _card(page, 5)
+    card.locator("textarea.comment").click()
+    page.keyboard.type("from the card")
+    card.locator(".open").click()
+    page.wait_for_selector("#viewer:not([hidden]) #viewer-map img.photo")
+    note = _viewer_note(page)
+    assert note.input_value() == "from the card"  # the card's comment, shown in the viewer
+    note.click()
+    page.keyboard.press("Control+A")
+    typed = MARKUP + " jkcrxo"  # every shortcut, none of them taken while typing
+    page.keyboard.type(typed)
+    assert card.locator("textarea.comment").input_value() == typed  # and the viewer's on the card as it is typed
+    assert card.locator(".verdict").inner_text() == said("unconfirmed")
+    assert page.locator(".card.current").get_attribute("data-id") == fid
+    assert page.locator("#viewer").is_visible() and page.locator("#viewer-props td").first.inner_text() == fid
+    assert page.evaluate("document.activeElement.id") == "viewer-comment"
+    page.locator("#viewer-source").click()  # out of the comment: the keys are shortcuts again
+    page.keyboard.press("c")
+    assert _stored(page)[fid]["verdict"] == "confirmed" and _stored(page)[fid]["comment"] == typed
+    assert page.locator("#viewer-props td", has_text=said("confirmed")).count() == 1
+    assert page.locator("#viewer-props td", has_text=MARKUP).count() == 1
+    page.wait_for_timeout(200)
+    assert p.dialogs == [] and page.locator("img[src='x']").count() == 0
+    page.reload()
+    page.wait_for_selector("#map .leaflet-pane", state="attached")
+    assert card.locator("textarea.comment").input_value() == typed
+    card.locator(".open").click()
+    page.wait_for_selector("#viewer:not([hidden])")
+    assert note.input_value() == typed
+    note.fill("second look")  # changed after the verdict: the verdict is given again with it
+    page.locator("#viewer-source").click()
+    assert (_stored(page)[fid]["verdict"], _stored(page)[fid]["comment"]) == ("confirmed", "second look")
+    assert card.locator("textarea.comment").input_value() == "second look"
+    page.keyboard.press("Escape")
+    assert page.locator("#viewer").is_hidden()
+    page.wait_for_timeout(200)
+    assert p.dialogs == [] and page.locator("img[src='x']").count() == 0
+    assert p.errors == [] and p.requests == []
+    p.context.close()
+
+
+def test_with_dronecheck_review_a_comment_typed_in_the_viewer_lands_in_the_ledger(browser: Any, own: Scan) -> None:
+    assert own.run_dir is not None
+    out = own.run_dir.parent.parent
+    with _serving(out) as base:
+        p = Page(browser, allow=base)
+        page = p.open(base + "?offline=1")
+        card, fid = _card(page, 5)
+        card.locator(".open").click()
+        page.wait_for_selector("#viewer:not([hidden]) #viewer-map img.photo")
+        _viewer_note(page).click()
+        typed = "seen from the viewer " + MARKUP
+        page.keyboard.type(typed)
+        page.locator("#viewer-source").click()
+        page.keyboard.press("r")
+        page.wait_for_function("document.getElementById('saved-where').dataset.saved === '1'")
+        with open_ledger(out / "ledger.sqlite", read_only=True) as lg:
+            v = lg.verdicts([fid])[fid]
+        assert (v.verdict, v.comment, v.reviewed_by) == ("rejected", typed, "inspector-test")
+        assert card.locator("textarea.comment").input_value() == typed
+        page.wait_for_timeout(200)
+        assert p.dialogs == [] and page.locator("img[src='x']").count() == 0
+        assert p.requests == [] and p.errors == []
+        p.context.close()
+
+
+def _drag(page: Any, selector: str, to: tuple[float, float]) -> None:
+    """The mouse takes the marker `selector` by its centre and lets go of it at `to` (screen px), in steps."""
+    handle = page.locator(selector).bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 9):
+        page.mouse.move(x + (to[0] - x) * i / 8, y + (to[1] - y) * i / 8)
+    page.mouse.up()
+
+
+def test_dragging_the_box_s_centre_moves_it_whole_and_keeps_it_in_the_photo(browser: Any, demo: Scan) -> None:
+    assert demo.run_dir is not None
+    p = Page(browser)
+    page = p.open(url(demo.run_dir))
+    card, fid = _card(page, 6)
+    f = page.evaluate(f"JSON.parse(document.getElementById('dc-data').textContent).findings"
+                      f".find(f => f.id === {json.dumps(fid)})")
+    assert f["view"] and f["size_px"]
+    w, h = f["size_px"]
+    b = f["box_px"]
+    card.locator(".open").click()
+    page.wait_for_selector("#viewer:not([hidden]) #viewer-map img.photo")
+    page.wait_for_function("document.querySelector('#viewer-map img.photo').complete")
+    page.click("#viewer-adjust")
+    assert page.locator("#viewer-map .box-move").count() == 1 and page.locator("#viewer-map .corner").count() == 2
+    scale = 2 ** page.evaluate("window.dronecheckReview.photoMap().getZoom()")  # screen px per photo px
+    # towards the photo's middle, so that the photo's edge does not stop it
+    dx = 40 if (b[0] + b[2]) / 2 < w / 2 else -40
+    dy = 25 if (b[1] + b[3]) / 2 < h / 2 else -25
+    handle = page.locator("#viewer-map .box-move").bounding_box()
+    nw = page.locator("#viewer-map .corner-nw").bounding_box()
+    centre = (handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    _drag(page, "#viewer-map .box-move", (centre[0] + dx, centre[1] + dy))
+    page.wait_for_function(f"(window.dronecheckReview.verdicts[{json.dumps(fid)}] || {{}}).verdict === 'corrected'")
+    v = _stored(page)[fid]
+    want = [b[0] + dx / scale, b[1] + dy / scale, b[2] + dx / scale, b[3] + dy / scale]
+    assert v["verdict"] == "corrected" and "class" not in v
+    assert all(abs(a - c) < 1.0 for a, c in zip(v["box_px"], want, strict=True)), (v["box_px"], want, scale)
+    assert abs((v["box_px"][2] - v["box_px"][0]) - (b[2] - b[0])) < 0.5
+    assert abs((v["box_px"][3] - v["box_px"][1]) - (b[3] - b[1])) < 0.5
+    moved = page.locator("#viewer-map .corner-nw").bounding_box()  # the corners went with it
+    assert abs(moved["x"] - nw["x"] - dx) < 1.5 and abs(moved["y"] - nw["y"] - dy) < 1.5
+    assert card.locator(".verdict").inner_text() == said("corrected")
+    # far beyond the photo's edges: the photo small in the viewer, the handle taken to the viewer's corners
+    page.evaluate("(m => m.setZoom(m.getZoom() - 2, {animate: false}))(window.dronecheckReview.photoMap())")
+    area = page.locator("#viewer-map").bounding_box()
+    for to, edge in [((area["x"] + 5, area["y"] + 5), (0, 0)),
+                     ((area["x"] + area["width"] - 5, area["y"] + area["height"] - 5), (w, h))]:
+        before = _stored(page)[fid]["at"]
+        _drag(page, "#viewer-map .box-move", to)
+        refused = json.dumps(said("box_not_saved"))  # what saveBox says when the box came out too small
+        page.wait_for_function(f"window.dronecheckReview.verdicts[{json.dumps(fid)}].at !== {json.dumps(before)} || "
+                               f"document.getElementById('saved-where').textContent === {refused}")
+        assert _stored(page)[fid]["at"] != before, page.locator("#saved-where").inner_text()
+        box = _stored(page)[fid]["box_px"]
+        assert 0 <= box[0] and 0 <= box[1] and box[2] <= w and box[3] <= h, (box, w, h)
+        assert abs((box[2] - box[0]) - (b[2] - b[0])) < 0.5 and abs((box[3] - box[1]) - (b[3] - b[1])) < 0.5, box
+        corner = (box[0], box[1]) if edge == (0, 0) else (box[2], box[3])
+        assert abs(corner[0] - edge[0]) < 0.2 and abs(corner[1] - edge[1]) < 0.2, (box, edge)
+        photo = page.locator("#viewer-map img.photo").bounding_box()
+        drawn = page.locator("#viewer-map path.box").bounding_box()  # and it is drawn where it was saved
+        assert drawn["x"] >= photo["x"] - 2 and drawn["y"] >= photo["y"] - 2
+        assert drawn["x"] + drawn["width"] <= photo["x"] + photo["width"] + 2
+        assert drawn["y"] + drawn["height"] <= photo["y"] + photo["height"] + 2
+    assert p.errors == [] and p.requests == []
+    p.context.close()

@@ -187,7 +187,9 @@ EN: dict[str, str] = {
     "report.comment_placeholder": "comment (saved with the verdict)",
     "report.comment_label": "comment on finding {id}",
     "report.adjust": "Adjust box",
-    "report.adjust_title": "Drag the box's corners on the photo; each drag saves the box as a corrected verdict",
+    "report.adjust_title": ("Drag the box's corners on the photo to resize it, or its centre to move it; each drag "
+                            "saves the box as a corrected verdict"),
+    "report.viewer_comment": "Comment on this finding (the same as on its card, saved with the verdict)",
     # built by review.js at run time: handed to the page as JSON (html.page_texts)
     "js.unconfirmed": "unconfirmed",
     "js.confirmed": "confirmed",
@@ -217,6 +219,7 @@ EN: dict[str, str] = {
     "js.by": "by",
     "js.corrected_box": "corrected box px",
     "js.box_not_saved": "box not saved: it must be at least a pixel wide and high",
+    "js.move_box_title": "drag to move the whole box (its size kept); it is saved as a corrected verdict",
     "js.page_of": "page {page} of {pages}",
     "js.saved": "saved in the ledger: {id} {verdict} by {by}",
     "js.not_saved": "NOT saved in the ledger ({error}): kept in this browser",
@@ -292,12 +295,13 @@ EN: dict[str, str] = {
                "inspection where one is required.",
     "fs.privacy_offline": "Runs fully offline on the organisation's own machine: no photo, finding or metadata is "
                           "sent anywhere.",
-    "fs.privacy_local": "The photos never leave that machine; the outputs hold crops around the findings only, "
-                        "never whole photos.",
+    "fs.privacy_local": "The photos never leave that machine; the outputs hold crops around the findings and, for "
+                        "the review, a reduced copy (at most 2048 pixels) of each photo with findings.",
     "fs.privacy_purpose": "Purpose limitation: the model looks only for its classes ({classes}); it does not "
                           "recognise or identify people.",
-    "fs.privacy_blur": "People and number plates in the crops are blurred ({what}).",
-    "fs.privacy_no_blur": "No blurring: this profile does not blur people or number plates in the crops.",
+    "fs.privacy_blur": "People and vehicles (with their number plates) in the crops and photo copies are blurred "
+                       "({what}).",
+    "fs.privacy_no_blur": "No blurring: this profile does not blur people or vehicles in the crops and photo copies.",
     "fs.generated": "Written by dronecheck {version} on {date}.",
 }
 
@@ -469,8 +473,9 @@ NL: dict[str, str] = {
     "report.comment_placeholder": "toelichting (wordt met het oordeel bewaard)",
     "report.comment_label": "toelichting bij bevinding {id}",
     "report.adjust": "Kader aanpassen",
-    "report.adjust_title": "Sleep de hoeken van het kader op de foto; elke verplaatsing slaat het kader op als "
-                           "gecorrigeerd oordeel",
+    "report.adjust_title": "Sleep de hoeken van het kader op de foto om het te vergroten of verkleinen, of het midden "
+                           "om het te verplaatsen; elke verplaatsing slaat het kader op als gecorrigeerd oordeel",
+    "report.viewer_comment": "Toelichting bij deze bevinding (dezelfde als op de kaart, bewaard met het oordeel)",
     "js.unconfirmed": "onbevestigd",
     "js.confirmed": "bevestigd",
     "js.rejected": "afgewezen",
@@ -499,6 +504,8 @@ NL: dict[str, str] = {
     "js.by": "door",
     "js.corrected_box": "gecorrigeerd kader px",
     "js.box_not_saved": "kader niet opgeslagen: het moet minstens een pixel breed en hoog zijn",
+    "js.move_box_title": "sleep om het hele kader te verplaatsen (even groot); het wordt bewaard als gecorrigeerd "
+                         "oordeel",
     "js.page_of": "pagina {page} van {pages}",
     "js.saved": "opgeslagen in het grootboek: {id} {verdict} door {by}",
     "js.not_saved": "NIET opgeslagen in het grootboek ({error}): bewaard in deze browser",
@@ -574,13 +581,15 @@ NL: dict[str, str] = {
                "kandidaten en vervangt geen inspectie waar die verplicht is.",
     "fs.privacy_offline": "Draait volledig offline op een eigen machine van de organisatie: geen foto, bevinding of "
                           "metadata wordt ergens heen gestuurd.",
-    "fs.privacy_local": "De foto's verlaten die machine nooit; de uitvoer bevat alleen uitsneden rond de "
-                        "bevindingen, nooit hele foto's.",
+    "fs.privacy_local": "De foto's verlaten die machine nooit; de uitvoer bevat uitsneden rond de bevindingen en, "
+                        "voor de beoordeling, een verkleinde kopie (hoogstens 2048 pixels) van elke foto met "
+                        "bevindingen.",
     "fs.privacy_purpose": "Doelbinding: het model zoekt alleen naar zijn klassen ({classes}); het herkent of "
                           "identificeert geen personen.",
-    "fs.privacy_blur": "Personen en kentekens in de uitsneden worden onherkenbaar gemaakt ({what}).",
-    "fs.privacy_no_blur": "Geen vervaging: dit profiel maakt personen en kentekens in de uitsneden niet "
-                          "onherkenbaar.",
+    "fs.privacy_blur": "Personen en voertuigen (met hun kentekens) in de uitsneden en fotokopieën worden "
+                       "onherkenbaar gemaakt ({what}).",
+    "fs.privacy_no_blur": "Geen vervaging: dit profiel maakt personen en voertuigen in de uitsneden en "
+                          "fotokopieën niet onherkenbaar.",
     "fs.generated": "Geschreven door dronecheck {version} op {date}.",
 }
 

@@ -102,8 +102,11 @@
 
   // ---- the photo viewer -------------------------------------------------------------------------------------
   const viewer = document.getElementById("viewer");
-  let photoMap = null, photoLayers = [], viewerId = null, boxLayer = null, corners = [], toPx = null;
+  let photoMap = null, photoLayers = [], viewerId = null, boxLayer = null, corners = [], mover = null, toPx = null;
+  let limits = null;  // where the box may go in the viewer's plane: {lat: [lo, hi], lng: [lo, hi]}
   const adjustButton = document.getElementById("viewer-adjust");
+  // The comment in the viewer is the finding's comment on its card: one text, typed in either place.
+  const viewerNote = document.getElementById("viewer-comment");
   function openViewer(id) {
     const f = byId[id];
     if (!f || !window.L) return;
@@ -120,6 +123,7 @@
     // wide, a crop a part of the photo), so a point of it is a box corner in the finding's own pixels as it is
     const clamp = (v, hi) => Math.max(0, f.size_px ? Math.min(hi, v) : v);
     toPx = p => [clamp(p.lng, w), clamp(h - p.lat, h)];
+    limits = f.size_px ? {lat: [0, h], lng: [0, w]} : {lat: [-Infinity, h], lng: [0, Infinity]};  // as toPx clamps
     let src = f.view, area = [0, 0, w, h];
     if (!src) { src = f.crop; area = f.crop_px || [0, 0, w, h]; }
     document.getElementById("viewer-source").textContent = f.view ? tr("whole_photo") :
@@ -132,6 +136,7 @@
     photoLayers.push(boxLayer.addTo(photoMap));
     photoMap.fitBounds(imageBounds);
     viewerProps(id);
+    if (viewerNote) viewerNote.value = noteOf(id);
     const crop = document.getElementById("viewer-crop");
     crop.replaceChildren();
     if (f.crop) { const img = el("img"); img.alt = tr("crop_of", {id: f.id}); img.src = f.crop; crop.appendChild(img); }
@@ -152,11 +157,13 @@
       const tr = el("tr"); tr.appendChild(el("th", k)); tr.appendChild(el("td", v)); table.appendChild(tr);
     });
   }
-  // Adjusting the box: a draggable marker on two of its corners; each drag that ends saves the box as a corrected
-  // verdict (its class kept, or the one corrected before), in the photo's pixels.
+  // Adjusting the box: a draggable marker on two of its corners, and one in its centre that moves the whole box
+  // (its size kept, kept inside the photo); each drag that ends saves the box as a corrected verdict (its class
+  // kept, or the one corrected before), in the photo's pixels.
   function setAdjusting(on) {
     corners.forEach(m => photoMap.removeLayer(m));
     corners = [];
+    if (mover) { photoMap.removeLayer(mover); mover = null; }
     const adjusting = Boolean(on && boxLayer && photoMap && !viewer.hidden);
     if (adjustButton) {
       adjustButton.classList.toggle("on", adjusting);
@@ -167,10 +174,35 @@
     [bb.getNorthWest(), bb.getSouthEast()].forEach((p, i) => {
       const m = L.marker(p, {draggable: true, keyboard: false, autoPan: false,
                              icon: L.divIcon({className: "corner " + (i ? "corner-se" : "corner-nw"), iconSize: [14, 14]})});
-      m.on("drag", () => boxLayer.setBounds(L.latLngBounds(corners[0].getLatLng(), corners[1].getLatLng())));
+      m.on("drag", () => {
+        boxLayer.setBounds(L.latLngBounds(corners[0].getLatLng(), corners[1].getLatLng()));
+        if (mover) mover.setLatLng(boxLayer.getBounds().getCenter());
+      });
       m.on("dragend", saveBox);
       corners.push(m.addTo(photoMap));
     });
+    // under the corners (a small box on the screen keeps its corners to grab): zoom in to reach it there
+    mover = L.marker(bb.getCenter(), {draggable: true, keyboard: false, autoPan: false, zIndexOffset: -1000,
+                                      title: tr("move_box_title"),
+                                      icon: L.divIcon({className: "box-move", iconSize: [18, 18]})});
+    let grab = null, from = null;  // where the drag began: the handle (where it is drawn, as the drag reads it), the corners
+    mover.on("dragstart", () => {
+      grab = photoMap.layerPointToLatLng(L.DomUtil.getPosition(mover.getElement()));
+      from = corners.map(c => c.getLatLng());
+    });
+    mover.on("drag", () => {
+      if (!grab) return;
+      const p = mover.getLatLng(), start = L.latLngBounds(from);
+      const sw = start.getSouthWest(), ne = start.getNorthEast();
+      const within = (d, lo, hi) => Math.max(lo, Math.min(hi, d));
+      const dLat = within(p.lat - grab.lat, limits.lat[0] - sw.lat, limits.lat[1] - ne.lat);
+      const dLng = within(p.lng - grab.lng, limits.lng[0] - sw.lng, limits.lng[1] - ne.lng);
+      corners.forEach((c, i) => c.setLatLng([from[i].lat + dLat, from[i].lng + dLng]));
+      boxLayer.setBounds(L.latLngBounds(corners[0].getLatLng(), corners[1].getLatLng()));
+      mover.setLatLng(boxLayer.getBounds().getCenter());  // the handle stays on the box where the box stops
+    });
+    mover.on("dragend", () => { grab = null; saveBox(); });
+    mover.addTo(photoMap);
   }
   function saveBox() {
     if (!viewerId || corners.length !== 2) return;
@@ -204,7 +236,9 @@
   function showCard(it) {
     const v = verdictOf(it.id), c = verdicts[it.id] && verdicts[it.id].class;
     it.verdictEl.textContent = c ? tr("corrected_as", {verdict: tr(v), cls: c}) : tr(v);
-    if (it.note && document.activeElement !== it.note) it.note.value = (verdicts[it.id] && verdicts[it.id].comment) || "";
+    const comment = (verdicts[it.id] && verdicts[it.id].comment) || "";
+    if (it.note && document.activeElement !== it.note) it.note.value = comment;
+    if (viewerNote && viewerId === it.id && document.activeElement !== viewerNote) viewerNote.value = comment;
     ["confirmed", "rejected", "corrected"].forEach(k => it.el.classList.toggle(k, v === k));
     paintMarker(it.id);
   }
@@ -292,7 +326,8 @@
       if (bx) v.box_px = bx;
     }
     const it = itemById[id];
-    const comment = it && it.note ? it.note.value.trim() : (prev.comment || "");
+    const comment = viewerNote && viewerId === id && !viewer.hidden ? viewerNote.value.trim() :
+      it && it.note ? it.note.value.trim() : (prev.comment || "");
     if (comment) v.comment = comment;
     verdicts[id] = v;
     persist();
@@ -300,7 +335,21 @@
       const card = document.getElementById(id);
       if (card) card.querySelector(".verdict").textContent = tr(verdict);
     }
+    if (viewerId === id && !viewer.hidden) {  // the viewer shows the verdict just given
+      if (boxLayer) boxLayer.setStyle({color: RING[verdict] || "#ff2828"});
+      viewerProps(id);
+    }
     post(id);
+  }
+  // the comment as typed (the card's, which the viewer's mirrors), else the verdict's
+  function noteOf(id) {
+    const it = itemById[id];
+    return it && it.note ? it.note.value : (verdicts[id] && verdicts[id].comment) || "";
+  }
+  // a comment changed after the verdict: the verdict is given again with it (typed before, it goes with the verdict)
+  function commentChanged(id, value) {
+    const v = verdicts[id];
+    if (v && v.verdict && v.verdict !== "unconfirmed" && (v.comment || "") !== value.trim()) give(id, v.verdict);
   }
 
   items.forEach(it => {
@@ -312,12 +361,21 @@
     it.el.querySelector(".open").onclick = () => { select(it.id, false); openViewer(it.id); };
     if (it.note) {  // typed before the verdict, it goes with it; changed after, the verdict is given again with it
       it.note.addEventListener("focus", () => select(it.id, false));
-      it.note.addEventListener("change", () => {
-        const v = verdicts[it.id];
-        if (v && v.verdict && v.verdict !== "unconfirmed" && (v.comment || "") !== it.note.value.trim()) give(it.id, v.verdict);
-      });
+      it.note.addEventListener("input", () => { if (viewerNote && viewerId === it.id) viewerNote.value = it.note.value; });
+      it.note.addEventListener("change", () => commentChanged(it.id, it.note.value));
     }
   });
+  if (viewerNote) {  // the same comment typed in the viewer: the card shows it as it is typed
+    let typingFor = null;  // the finding typed for, should the viewer turn to another before the change comes
+    viewerNote.addEventListener("focus", () => { typingFor = viewerId; });
+    viewerNote.addEventListener("input", () => {
+      typingFor = typingFor || viewerId;
+      const it = itemById[typingFor];
+      if (it && it.note) it.note.value = viewerNote.value;
+    });
+    viewerNote.addEventListener("change", () => { const id = typingFor || viewerId; if (id) commentChanged(id, viewerNote.value); });
+    viewerNote.addEventListener("blur", () => { typingFor = null; });
+  }
   document.querySelectorAll(".violation").forEach(card => {  // violations: kept in this browser only
     const show = () => { card.querySelector(".verdict").textContent = tr(verdictOf(card.dataset.id)); };
     card.querySelector(".confirm").onclick = () => { verdicts[card.dataset.id] = {verdict: "confirmed", at: new Date().toISOString()}; persist(); show(); };
