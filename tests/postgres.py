@@ -103,3 +103,12 @@ def _wait_ready(server: Server, process: subprocess.Popen[bytes]) -> None:
                 log = (server.folder / "server.log").read_text(errors="replace")
                 raise RuntimeError(f"PostgreSQL did not start:\n{log}") from None
             time.sleep(0.1)
+
+
+def count(url: str, sql: str) -> int:
+    """The count `sql` gives on the server at `url`; 0 while its table or column is not made yet."""
+    try:
+        with psycopg.connect(url) as db:
+            return db.execute(sql).fetchone()[0]
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+        return 0

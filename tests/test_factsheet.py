@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FLIGHT, photos, run_scan
+from conftest import FLIGHT, ROOT, photos, run_scan
 from dronecheck.cli import app
 from dronecheck.models import card
 from dronecheck.report.i18n import CATALOG
 
-ROOT = Path(__file__).resolve().parents[1]
 ROADS_CARD = card.read(ROOT / "weights" / "roads-yolo11n.pt")
 MARKUP_ORG = "Gemeente <script>alert(1)</script> & Co"
 MARKUP_CONTACT = "<img src=x onerror=alert(2)>@example.nl"
@@ -79,6 +78,10 @@ def test_factsheet_json_has_stable_keys_and_the_cards_facts(tmp_path: Path) -> N
     assert not next(s for s in facts["performance"] if s["set"].startswith("roads val"))["held_out"]
     assert facts["model"]["sha256"] == ROADS_CARD["sha256"] and facts["model"]["classes"][0] == "longitudinal crack"
     assert any("offline" in m for m in facts["privacy"]["measures"])
+    privacy_card = card.read(ROOT / "weights" / "privacy-yolo11n.pt")
+    people = next(r for r in privacy_card["blur_scores"] if r["set"].startswith("test") and r["class"] == "person")
+    assert any(f"{round(100 * people['hidden'])}% ({people['instances']} person)" in m
+               for m in facts["privacy"]["measures"])  # what the privacy model hides, from its card
 
     code, text = invoke("factsheet", "-p", "roads", "--format", "json", "--lang", "nl")
     nl = json.loads(text)

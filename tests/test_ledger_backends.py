@@ -23,6 +23,7 @@ from dronecheck.errors import LedgerError, LockedError
 from dronecheck.ledger import RunRow, Where, open_ledger, scan_lock
 from dronecheck.types import Finding
 from frames import make_frame
+from postgres import count
 
 WEIRD = os.fsdecode(b"/inbox/caf\xe9 100%/DJI_\x810001.JPG")  # no UTF-8, and a % that is not an escape
 
@@ -243,14 +244,6 @@ def test_a_scan_exits_5_while_another_holds_the_postgresql_ledger(pg_url: str, t
 
 # -- with the detector ------------------------------------------------------------------------------
 
-def photos_done(url: str) -> int:
-    try:
-        with psycopg.connect(url) as db:
-            return db.execute("SELECT count(*) FROM photos").fetchone()[0]
-    except psycopg.errors.UndefinedTable:  # not made yet
-        return 0
-
-
 @pytest.mark.slow
 def test_the_demo_flight_on_postgresql_gives_the_findings_of_sqlite_and_readers_read_it(demo: Scan, pg_url: str,
                                                                                        tmp_path: Path) -> None:
@@ -276,12 +269,12 @@ def test_kill_9_midway_on_postgresql_then_rerun_gives_the_findings_of_an_uninter
     args = ("scan", str(FLIGHT), "--profile", "cracks", "--out", str(out), "--batch", "4", "--ledger", pg_url)
     victim = dronecheck(*args)
     deadline = time.monotonic() + 120
-    while photos_done(pg_url) < 4 and victim.poll() is None and time.monotonic() < deadline:
+    while count(pg_url, "SELECT count(*) FROM photos") < 4 and victim.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     assert victim.returncode == -signal.SIGKILL, "the scan ended before it could be killed"
-    assert 4 <= photos_done(pg_url) < 10
+    assert 4 <= count(pg_url, "SELECT count(*) FROM photos") < 10
     rerun = dronecheck(*args, "--log-json")
     stdout, stderr = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, stderr

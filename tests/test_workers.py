@@ -20,6 +20,7 @@ from conftest import FLIGHT, Scan, ids
 from dronecheck.cli import app
 from dronecheck.ledger import Ledger, RunRow, open_ledger, scan_lock
 from frames import make_frame
+from postgres import count
 
 KEYS = [f"{i:064d}" for i in range(10)]
 
@@ -127,14 +128,6 @@ def test_sqlite_ledgers_stay_one_scan_at_a_time(tmp_path: Path) -> None:
 def scan_args(out: Path, url: str) -> list[str]:
     return [sys.executable, "-m", "dronecheck", "scan", str(FLIGHT), "--profile", "cracks", "--out", str(out),
             "--batch", "2", "--ledger", url, "--log-json"]
-
-
-def count(url: str, sql: str) -> int:
-    try:
-        with psycopg.connect(url) as db:
-            return db.execute(sql).fetchone()[0]
-    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):  # not made yet
-        return 0
 
 
 def work_of(url: str) -> dict[str, set[str]]:

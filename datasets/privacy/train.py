@@ -7,8 +7,9 @@ Run from the repository root, after build.py:
 The start is ../shared/models/yolo11n-coco.pt with its 80-class head cut down to the five privacy
 classes: the classifier rows of COCO person, car, truck, bus and bicycle (for cyclist) are kept, so
 every class starts with what COCO knows of it and nothing is initialised at random. The backbone
-(first FREEZE layers) stays frozen. People are not labelled here, and the fine-tune loses them anyway:
-the privacy detector takes people from the unchanged COCO model (see datasets/privacy/SOURCE.md).
+(first FREEZE layers) stays frozen. It learns people from above from the drone frames' hand-boxed
+people (build.py); the privacy detector also runs the unchanged COCO model, for people seen from the
+side and cyclists (see datasets/privacy/SOURCE.md).
 """
 
 from __future__ import annotations

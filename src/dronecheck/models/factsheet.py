@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from dronecheck import __version__
-from dronecheck.profiles import PROJECT_WEIGHTS, Profile
+from dronecheck.detect.privacy import WEIGHTS_NAME as PRIVACY_WEIGHTS
+from dronecheck.errors import ProfileError
+from dronecheck.models import card as cards
+from dronecheck.profiles import PROJECT_WEIGHTS, Profile, resolve_weights
 from dronecheck.report.i18n import translator
 
 DATASETS = PROJECT_WEIGHTS.parent / "datasets"  # where the cards' `datasets/<name>/SOURCE.md` lie in a checkout
@@ -76,6 +79,20 @@ def _blur(profile: Profile | None) -> str | None:
     return "on" if value is True else str(value)
 
 
+def _privacy_model(lang: str) -> str | None:
+    """What the privacy model's card measured on held-out drone frames, as a sentence; None without its card."""
+    try:
+        weights = resolve_weights(PRIVACY_WEIGHTS, None)
+    except ProfileError:
+        return None
+    rows = [r for r in cards.read(weights).get("blur_scores", [])
+            if str(r.get("set", "")).startswith("test") and r.get("hidden") is not None]
+    if not rows:
+        return None
+    hidden = ", ".join(f"{round(100 * r['hidden'])}% ({r['instances']} {r['class']})" for r in rows)
+    return translator(lang)("fs.privacy_model", name=weights.name, hidden=hidden, conf=rows[0].get("conf"))
+
+
 def _description(profile: Profile | None, card: dict[str, Any], lang: str) -> str:
     """The profile's description; the built-in profiles' in Dutch where the catalog has it."""
     t = translator(lang)
@@ -113,7 +130,8 @@ def facts(profile: Profile | None, card: dict[str, Any], owner: Owner, lang: str
         "dpia": owner.dpia,
         "privacy": {"measures": [t("fs.privacy_offline"), t("fs.privacy_local"),
                                  t("fs.privacy_purpose", classes=", ".join(classes)),
-                                 t("fs.privacy_blur", what=blur) if blur else t("fs.privacy_no_blur")],
+                                 t("fs.privacy_blur", what=blur) if blur else t("fs.privacy_no_blur"),
+                                 *([m] if blur and (m := _privacy_model(lang)) else [])],
                     "blur": blur},
         "data": {"training_data": card.get("training_data"), "split": card.get("split"),
                  "initialised_from": card.get("initialised_from"), "sources": dataset_sources(card)},

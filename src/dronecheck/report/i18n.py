@@ -302,6 +302,8 @@ EN: dict[str, str] = {
     "fs.privacy_blur": "People and vehicles (with their number plates) in the crops and photo copies are blurred "
                        "({what}).",
     "fs.privacy_no_blur": "No blurring: this profile does not blur people or vehicles in the crops and photo copies.",
+    "fs.privacy_model": "The blurring uses the privacy model {name}; on held-out drone photos, at confidence {conf}, "
+                        "it hid {hidden} (its model card has the details).",
     "fs.generated": "Written by dronecheck {version} on {date}.",
 }
 
@@ -590,6 +592,9 @@ NL: dict[str, str] = {
                        "onherkenbaar gemaakt ({what}).",
     "fs.privacy_no_blur": "Geen vervaging: dit profiel maakt personen en voertuigen in de uitsneden en "
                           "fotokopieën niet onherkenbaar.",
+    "fs.privacy_model": "Het onherkenbaar maken gebruikt het privacymodel {name}; op niet voor training gebruikte "
+                        "dronefoto's maakte het bij betrouwbaarheid {conf} {hidden} onherkenbaar (details in "
+                        "de modelkaart).",
     "fs.generated": "Geschreven door dronecheck {version} op {date}.",
 }
 
