@@ -322,7 +322,9 @@ class Ledger(ABC):
                 continue
             seen.add(r["id"])
             key = (r["run_id"], r["photo_sha256"])
-            frame = frames.setdefault(key, frame_from_json(r["frame"]))
+            frame = frames.get(key)
+            if frame is None:  # each frame parsed once, however many findings it has
+                frame = frames[key] = frame_from_json(r["frame"])
             yield runs[r["run_id"]], finding_from_json(r["finding"], frame), r["crop"]
 
     # -- verdicts: what reviewers said of findings (schema version 2 of SQLite, 3 of PostgreSQL) ----------------

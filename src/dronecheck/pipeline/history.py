@@ -93,13 +93,15 @@ def export(ledgers: list[Ledger], target: Path, profile: str | None = None,
     features: list[dict[str, Any]] = []
     for ledger in ledgers:
         verdicts = ledger.verdicts()
+        contexts: dict[str, RunContext] = {}  # a run's, made once for all its findings
         for row, finding, crop in ledger.all_findings():
             if (profile and row.profile != profile) or (since and datetime.fromisoformat(row.started) < since):
                 continue
             verdict = verdicts.get(finding.id)
             if statuses is not None and (verdict.verdict if verdict else "unconfirmed") not in statuses:
                 continue
-            features += _features(row, finding, crop, target, verdicts)
+            ctx = contexts.get(row.run_id) or contexts.setdefault(row.run_id, _context(row, verdicts))
+            features += _features(row, finding, crop, target, ctx)
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -119,13 +121,15 @@ def parse_statuses(values: Sequence[str] | None) -> set[str] | None:
     return given
 
 
-def _features(row: RunRow, finding: Any, crop: str | None, target: Path,
-              verdicts: dict[str, Verdict]) -> list[dict[str, Any]]:
+def _context(row: RunRow, verdicts: dict[str, Verdict]) -> RunContext:
     details = row.details
     model = ModelInfo.from_dict(details["model"]) if details.get("model") else None
-    ctx = RunContext(row.run_id, row.profile, row.model, row.model_sha256,
-                     traced=bool(details.get("plan", {}).get("trace")), codes=model.codes if model else {},
-                     verdicts={finding.id: verdicts[finding.id]} if finding.id in verdicts else {})
+    return RunContext(row.run_id, row.profile, row.model, row.model_sha256,
+                      traced=bool(details.get("plan", {}).get("trace")), codes=model.codes if model else {},
+                      verdicts=verdicts)
+
+
+def _features(row: RunRow, finding: Any, crop: str | None, target: Path, ctx: RunContext) -> list[dict[str, Any]]:
     crops = {}
     if crop and row.run_dir:
         crops[finding.id] = os.path.relpath(Path(row.run_dir) / crop, target.resolve().parent)
