@@ -40,7 +40,6 @@ from dronecheck.types import Detections
 
 log = logging.getLogger("dronecheck")
 
-EXECUTORS = ("plain", "ray")
 CPUS_PER_WORKER = 2  # cores per CPU actor when neither --workers nor --cpus-per-worker says
 CONNECT_TIMEOUT_S = 5.0  # to reach a cluster's head before Ray is asked to (Ray itself retries for minutes)
 
@@ -61,8 +60,6 @@ def load_detector(options: ScanOptions) -> yolo.Detector:
 
 class Plain:
     """The model in this process; what pipeline.scan did before there were executors."""
-
-    name = "plain"
 
     def __init__(self, options: ScanOptions) -> None:
         self.detector = load_detector(options)
@@ -160,7 +157,7 @@ def _reachable(address: str) -> None:
                               ) from None
 
 
-def start_ray(address: str | None, num_cpus: int | None = None) -> bool:
+def start_ray(address: str | None) -> bool:
     """Connect to the cluster at `address`, or start one on this machine with no dashboard, no usage stats
     and every port on the loopback; True when this call started (or joined) it, False when one was running."""
     ray = _ray()
@@ -174,7 +171,7 @@ def start_ray(address: str | None, num_cpus: int | None = None) -> bool:
         except Exception as exc:  # ConnectionError, RuntimeError, ...: Ray says why
             raise DronecheckError(f"--address {address}: cannot join the Ray cluster there: {exc}") from None
     else:
-        ray.init(num_cpus=num_cpus, _node_ip_address="127.0.0.1", **quiet)
+        ray.init(_node_ip_address="127.0.0.1", **quiet)
     return True
 
 
@@ -218,8 +215,6 @@ def plan_workers(resources: dict[str, float], device: str | None, workers: int, 
 
 class RayExecutor:
     """Decoding as Ray tasks, detection in an ActorPool of Ray actors, results in the order sent."""
-
-    name = "ray"
 
     def __init__(self, options: ScanOptions) -> None:
         ray = _ray()

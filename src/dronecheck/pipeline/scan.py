@@ -43,7 +43,7 @@ from dronecheck.errors import ModelError
 from dronecheck.geo.georef import georeference
 from dronecheck.hashing import file_sha256
 from dronecheck.ingest import discover
-from dronecheck.ingest.ahead import Loaded, mosaic_frames, prefetched, read_ahead, video_frames
+from dronecheck.ingest.ahead import Loaded, mosaic_frames, prefetched, video_frames
 from dronecheck.ingest.ortho import split_mosaics
 from dronecheck.ingest.video import sampled_count
 from dronecheck.ledger import Ledger, RunRow, open_ledger, scan_lock
@@ -438,8 +438,7 @@ def _sha256_cached(ledger: Ledger, path: Path) -> str | None:
 
 
 def _frames(work: Work, options: ScanOptions, run: RunResult, batch: int,
-            read_photos: Callable[[list[tuple[Path, str | None]], int], Iterator[Loaded]] = read_ahead
-            ) -> Iterator[Loaded]:
+            read_photos: Callable[[list[tuple[Path, str | None]], int], Iterator[Loaded]]) -> Iterator[Loaded]:
     """Every photo, then every video's frames, decoded ahead; frames this run did before a kill are left out.
 
     Two batches are decoded ahead, or two photos when the profile tiles: one large photo fills
@@ -519,8 +518,6 @@ def _shown(run: RunResult, frame: Frame, pixels: np.ndarray) -> tuple[np.ndarray
     blurred (a copy: the photo itself is never touched), and the frame with what was blurred in it."""
     assert run.options is not None
     classes = run.options.profile.blur
-    if not classes:
-        return pixels, frame
     with timed(run.timings, "detect"):
         detector = privacy.load(resolve_weights(privacy.WEIGHTS_NAME, None),
                                 resolve_weights(privacy.PEOPLE_WEIGHTS_NAME, None), run.options.device)
@@ -530,8 +527,8 @@ def _shown(run: RunResult, frame: Frame, pixels: np.ndarray) -> tuple[np.ndarray
     return blurred(pixels, found.xyxy), replace(frame, blurred=counts)
 
 
-def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int, ground: Ground | None = None,
-                detected: list[Detections] | None = None
+def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], batch: int, ground: Ground | None,
+                detected: list[Detections] | None
                 ) -> tuple[list[Frame], list[Finding], list[tuple[str, str]], list[tuple[str, str, int]]]:
     """Detect (unless an executor's workers did: `detected`, one per frame that goes to the model), georeference
     and crop one batch; return what the ledger must record of it: frames, findings, failed files and finished
@@ -541,7 +538,7 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
     for item in items:
         if item.video_done is not None:
             videos.append((item.video_done[0], str(item.path), item.video_done[1]))
-        elif item.frame is None or item.pixels is None:
+        elif not executors.detectable(item):
             name, reason = _relative(item.path, run.options.path), item.failed or "unreadable"
             log.warning("skipped %s: %s", name, reason, extra={"event": "photo_failed", "photo": name,
                                                                  "reason": reason})
@@ -550,12 +547,12 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
         else:
             good.append((item.frame, item.pixels, item.keep))
     profile = run.options.profile
-    sizes = [tile_size_of(profile, frame) for frame, _, _ in good]
-    with timed(run.timings, "detect"):
-        detections = detected if detected is not None else \
-            detector.detect([pixels for _, pixels, _ in good], batch, tile_sizes=sizes)
+    if detected is None:
+        with timed(run.timings, "detect"):
+            detected = detector.detect([pixels for _, pixels, _ in good], batch,
+                                       tile_sizes=[tile_size_of(profile, frame) for frame, _, _ in good])
     frames, findings = [], []
-    for (frame, pixels, keep), found in zip(good, detections, strict=True):
+    for (frame, pixels, keep), found in zip(good, detected, strict=True):
         dets = owned(found, keep)  # a mosaic window keeps what lies on its side of its overlaps
         with timed(run.timings, "georef"):
             ids = [finding_id(frame, detector.sha256, int(c), b) for c, b in zip(dets.class_id, dets.xyxy, strict=True)]
@@ -564,8 +561,11 @@ def _scan_batch(run: RunResult, detector: yolo.Detector, items: list[Loaded], ba
         with timed(run.timings, "measure"):
             placed = [measure(f, pixels, profile.width_classes_mm) if f.class_name in profile.trace else f
                       for f in placed]
-        shown, frame = _shown(run, frame, pixels) if placed else (pixels, frame)
-        placed = [replace(f, frame=frame) for f in placed]  # the frame now says what was blurred in it
+        if placed and profile.blur:
+            shown, frame = _shown(run, frame, pixels)
+            placed = [replace(f, frame=frame) for f in placed]  # the frame now says what was blurred in it
+        else:
+            shown = pixels
         with timed(run.timings, "write"):
             for f in placed:
                 rel = f"crops/{f.id}.jpg"
