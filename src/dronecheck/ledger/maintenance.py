@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from dronecheck.errors import ConfigError, LedgerError
 from dronecheck.ledger import Where, open_ledger, shown
 from dronecheck.ledger.records import error_text
 from dronecheck.ledger.sqlite import SQLiteLedger
-from dronecheck.report.files import file_mode, fsync_file
+from dronecheck.report.files import fsync_file, temp_beside
 
 
 @dataclass(frozen=True)
@@ -113,15 +112,9 @@ def backup(source: Where, target: Path, force: bool = False) -> Health:
 def _temp_beside(target: Path) -> Path:
     """An empty file in `target`'s folder (so the rename is atomic), readable as the umask says."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        return temp_beside(target)
     except OSError as exc:
         raise LedgerError(f"{target}: cannot write the backup ({error_text(exc)})") from exc
-    try:
-        os.fchmod(fd, file_mode())
-    finally:
-        os.close(fd)
-    return Path(name)
 
 
 def _copy(db: sqlite3.Connection, tmp: Path) -> None:

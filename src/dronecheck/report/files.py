@@ -28,22 +28,32 @@ def write_atomic(path: Path, data: bytes) -> None:
     filesystems. Raises OutputError (disk full, read-only, no permission) with the old file untouched.
     """
     try:
-        make_dirs(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = temp_beside(path)
     except OSError as exc:
         raise OutputError(path, exc) from exc
     try:
-        os.fchmod(fd, file_mode())
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OutputError(path, exc) from exc
         raise
+
+
+def temp_beside(path: Path) -> Path:
+    """An empty file in `path`'s folder (made with its parents if need be), so that renaming it over `path` never
+    crosses filesystems, readable as the umask says; OSError when it cannot be made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, file_mode())
+    finally:
+        os.close(fd)
+    return Path(name)
 
 
 def make_dirs(folder: Path) -> None:

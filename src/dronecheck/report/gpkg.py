@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ import numpy as np
 
 from dronecheck.errors import OutputError
 from dronecheck.geo.crs import WGS84, crs_wkt, lonlat_to_crs
-from dronecheck.report.files import file_mode, fsync_file, make_dirs, write_atomic
+from dronecheck.report.files import file_mode, fsync_file, temp_beside, write_atomic
 from dronecheck.report.styles import Style, layer_styles
 
 GEOMETRY_COLUMN = "geom"
@@ -159,13 +158,10 @@ def write_gpkg(path: Path, layers: Sequence[Layer], epsg: int = WGS84, classes: 
     profile's, for stable colours; see `styles.layer_styles`). GDAL writes it at a temporary name beside
     `path`, renamed over `path` when whole, so a killed run never leaves half a file; OutputError when it
     cannot be written."""
-    make_dirs(path.parent)
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = temp_beside(path)
     except OSError as exc:
         raise OutputError(path, exc) from exc
-    os.close(fd)
-    tmp = Path(name)
     tmp.unlink()  # GDAL makes the file itself
     try:
         styles = []
