@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from dronecheck.detect import yolo
+from dronecheck.detect.tiling import concat
 from dronecheck.errors import ModelError
 from dronecheck.types import Detections
 
@@ -88,12 +89,4 @@ def find(detector: PrivacyDetector, images: list[np.ndarray], classes: tuple[str
         if ids:
             for out, dets in zip(found, model.detect(images, batch, tile_sizes=sizes), strict=True):
                 out.append(_mapped(dets, ids))
-    return [_joined(parts) for parts in found]
-
-
-def _joined(parts: list[Detections]) -> Detections:
-    if not parts:
-        return Detections.empty()
-    return Detections(np.concatenate([p.xyxy for p in parts]).reshape(-1, 4),
-                      np.concatenate([p.confidence for p in parts]),
-                      np.concatenate([p.class_id for p in parts]).astype(np.int64))
+    return [concat(parts) for parts in found]

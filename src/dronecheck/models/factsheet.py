@@ -68,15 +68,8 @@ def dataset_sources(card: dict[str, Any], root: Path = DATASETS) -> list[dict[st
 
 
 def _blur(profile: Profile | None) -> str | None:
-    """What the profile blurs, as words, or None: read from its `blur` key where profiles have one."""
-    value = getattr(profile, "blur", None)
-    if not value:
-        return None
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return "on" if value is True else str(value)
+    """What the profile blurs (its checked `blur` classes), as words, or None."""
+    return ", ".join(profile.blur) if profile is not None and profile.blur else None
 
 
 def _privacy_model(lang: str) -> str | None:

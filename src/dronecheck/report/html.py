@@ -128,9 +128,8 @@ def map_data(run: RunResult, colours: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def context(run: RunResult, card: dict[str, Any], offline: bool = False) -> dict[str, Any]:
-    """What the template shows: the run, and the model card of the weights that ran (empty without one); with
-    `offline`, the map never loads a basemap (as `?offline=1` does)."""
+def context(run: RunResult, card: dict[str, Any]) -> dict[str, Any]:
+    """What the template shows: the run, and the model card of the weights that ran (empty without one)."""
     model = run.model
     assert model is not None
     classes = sorted({f.class_name for f in run.findings})
@@ -147,7 +146,7 @@ def context(run: RunResult, card: dict[str, Any], offline: bool = False) -> dict
         "tracks": run.analysis.tracks, "violations": _evidence(run), "rules_status": SUSPECTED,
         "seconds": round(sum(run.timings.values()), 2),
         "width_classes": sorted({f.width_class for f in run.findings if f.width_class}),
-        "map": map_data(run, colours), "offline": offline,
+        "map": map_data(run, colours),
         "verdicts": {fid: verdict_to_json(v) for fid, v in run.verdicts.items()},  # the ledger's, as the file has them
         "blur": blur_summary(run.blurred, run.options.profile.blur) if run.options and run.options.profile.blur
         else None,  # privacy: what was blurred in the crops and photo views
@@ -183,7 +182,7 @@ def page_texts(lang: str) -> dict[str, str]:
     return {key.removeprefix("js."): text(key, lang) for key in EN if key.startswith("js.")}
 
 
-def write_report(run: RunResult, card: dict[str, Any], path: Path, offline: bool = False, *,
+def write_report(run: RunResult, card: dict[str, Any], path: Path, *,
                  lang: str = DEFAULT_LANG, factsheet: dict[str, Any] | None = None) -> None:
     """report.html in `lang` (nl or en: `t` in the templates), with the run's factsheet (models.factsheet) as a
     section when there is one."""
@@ -193,5 +192,5 @@ def write_report(run: RunResult, card: dict[str, Any], path: Path, offline: bool
     copy_static(path.parent)
     language = {"lang": lang, "t": translator(lang), "page_texts": page_texts(lang), "factsheet": factsheet,
                 "factsheet_scores": shown_scores(factsheet) if factsheet else []}
-    html = env.get_template("report.html.j2").render(**context(run, card, offline), **language)
+    html = env.get_template("report.html.j2").render(**context(run, card), **language)
     write_atomic(path, text_bytes(html))

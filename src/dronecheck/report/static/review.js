@@ -9,7 +9,7 @@
   const TEXT = JSON.parse((document.getElementById("dc-text") || {}).textContent || "{}");
   const tr = (k, values) => (TEXT[k] === undefined ? k : TEXT[k]).replace(/\{(\w+)\}/g, (m, n) => values && n in values ? String(values[n]) : m);
   const params = new URLSearchParams(location.search);
-  const offline = meta.offline || params.get("offline") === "1" || !navigator.onLine;
+  const offline = params.get("offline") === "1" || !navigator.onLine;
   const served = location.protocol === "http:" || location.protocol === "https:";
   const key = "dronecheck-verdicts:" + meta.flight + ":" + meta.run;
   const PAGE = 100;
