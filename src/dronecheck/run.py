@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from dronecheck.analyse.plan import Analysis, Plan
-from dronecheck.config import DEFAULT_BATCH, DEFAULT_FPS, DEFAULT_OUT, LEDGER_NAME
+from dronecheck.config import DEFAULT_BATCH, DEFAULT_CRS, DEFAULT_FPS, DEFAULT_OUT, LEDGER_NAME
 from dronecheck.ledger.records import shown
 from dronecheck.models.factsheet import Owner
 from dronecheck.profiles import Profile
@@ -34,7 +34,7 @@ class ScanOptions:
     hfov_deg: float | None = None  # a video's horizontal field of view, when its SRT gives no focal length
     zones: Path | None = None  # GeoJSON zones the profile's rules look at
     dem: Path | None = None  # GeoTIFF DEM the findings are put on (else flat ground at take-off height)
-    crs: int = 4326  # EPSG code of the GeoPackage's layers and the CSV's x/y (GeoJSON and KML stay WGS84)
+    crs: int = DEFAULT_CRS  # EPSG code of the GeoPackage's layers and the CSV's x/y (GeoJSON and KML stay WGS84)
     executor: str = "plain"  # where decoding and detection run: "plain" (this process) or "ray" (pipeline.executors)
     address: str | None = None  # with ray: the cluster's head (HOST:PORT, ray://..., auto); None: one started here
     workers: int | None = None  # with ray: detector actors; None: one per GPU, or per cpus_per_worker cores

@@ -76,7 +76,8 @@ def write_outputs(run: RunResult, *, record: bool = True, crs: int | None = None
     geojson = geojson_layers(run, ctx)
     for name, collection in geojson.items():
         write_json(run.run_dir / f"{name}.geojson", collection)
-    widths = width_labels(run.options.profile.width_classes_mm) if run.options else []
+    profile = profile or (run.options.profile if run.options else None)  # a report written again has no options
+    widths = width_labels(profile.width_classes_mm) if profile else []
     write_gpkg(run.run_dir / "findings.gpkg", gpkg_layers(run, geojson), epsg, model.class_names, widths)
     write_csv(run.run_dir / "findings.csv", geojson["findings"], epsg)
     write_kml(run.run_dir / "findings.kml", geojson["findings"])
@@ -85,7 +86,6 @@ def write_outputs(run: RunResult, *, record: bool = True, crs: int | None = None
         sizes = [tile_size_of(run.options.profile, f) for f in run.frames]
         write_json(run.run_dir / "run.json", runrecord.record(run, __version__, sizes))
     about = card.read(model.weights)
-    profile = profile or (run.options.profile if run.options else None)
     lang = lang or (run.options.lang_used if run.options else DEFAULT_LANG)
     owner = owner or (run.options.owner if run.options else Owner())
     html.write_report(run, about, run.run_dir / "report.html", lang=lang,
