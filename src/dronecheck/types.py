@@ -226,6 +226,7 @@ class ModelInfo:
 
 
 REVIEW_STATES = ("unconfirmed", "confirmed", "rejected", "corrected")  # a finding's review status, as exports say it
+VERDICTS = REVIEW_STATES[1:]  # what a reviewer can say: confirmed, rejected, corrected
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,10 @@ from dronecheck.ledger.records import (
     verdict_from_row,
     verdict_values,
 )
-from dronecheck.types import REVIEW_STATES, Finding, Frame, Verdict
+from dronecheck.types import VERDICTS, Finding, Frame, Verdict
 
 log = logging.getLogger("dronecheck")
 
-VERDICTS = REVIEW_STATES[1:]  # what a reviewer can say: confirmed, rejected, corrected
 CHUNK = 500  # ids per query (SQLite's limit on parameters)
 TABLES = ("runs", "photos", "videos", "findings", "failures", "hashes")
 COUNTED = ("photos", "videos", "findings", "failures")  # counted besides runs by `ledger check` (old ones lack videos)

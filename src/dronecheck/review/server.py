@@ -17,15 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, Response, abort, jsonify, request, send_from_directory
 from werkzeug.serving import make_server
 
 from dronecheck.errors import ConfigError, DronecheckError
 from dronecheck.ledger import Where, open_ledger
-from dronecheck.review.verdicts_file import parse_verdicts
-from dronecheck.types import Verdict
+from dronecheck.review.verdicts_file import parse_verdicts, verdict_to_json
 
 
 @dataclass(frozen=True)
@@ -59,18 +57,6 @@ def check_host(host: str, allow_remote: bool) -> None:
                           "add --allow-remote to mean it (there is no login)")
 
 
-def as_file_entry(v: Verdict) -> dict[str, Any]:
-    """A verdict as one entry of the verdicts file (what the page keeps and saves)."""
-    entry: dict[str, Any] = {"verdict": v.verdict, "by": v.reviewed_by, "at": v.reviewed_at.isoformat()}
-    if v.corrected_class:
-        entry["class"] = v.corrected_class
-    if v.corrected_box_px:
-        entry["box_px"] = list(v.corrected_box_px)
-    if v.comment:
-        entry["comment"] = v.comment
-    return entry
-
-
 def create_app(served: Served) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -83,7 +69,7 @@ def create_app(served: Served) -> Flask:
     @app.get("/api/verdicts")
     def known() -> Response:
         with open_ledger(served.ledger, read_only=True) as ledger:
-            return jsonify({fid: as_file_entry(v) for fid, v in ledger.verdicts(sorted(ids)).items()})
+            return jsonify({fid: verdict_to_json(v) for fid, v in ledger.verdicts(sorted(ids)).items()})
 
     @app.post("/api/verdicts")
     def give() -> tuple[Response, int] | Response:
@@ -106,7 +92,7 @@ def create_app(served: Served) -> Flask:
                 ledger.record_verdicts(served.run_id, verdicts)
         except (DronecheckError, ValueError) as exc:
             return jsonify(error=str(exc)), 400
-        return jsonify(as_file_entry(verdicts[0]) | {"finding_id": fid, "reviewed_by": verdicts[0].reviewed_by})
+        return jsonify(verdict_to_json(verdicts[0]) | {"finding_id": fid, "reviewed_by": verdicts[0].reviewed_by})
 
     @app.get("/<path:name>")
     def files(name: str) -> Response:

@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from dronecheck.errors import VerdictError
-from dronecheck.types import REVIEW_STATES, Verdict
+from dronecheck.types import VERDICTS, Verdict
 
-VERDICTS = REVIEW_STATES[1:]  # confirmed, rejected, corrected
 OLD_VERDICTS = ("confirmed", "rejected")
 KEYS = ("verdict", "class", "box_px", "comment", "by", "at")
 MAX_BYTES = 64 * 1024 * 1024
@@ -154,7 +153,3 @@ def verdict_to_json(v: Verdict) -> dict[str, Any]:
         out["comment"] = v.comment
     return {**out, "by": v.reviewed_by, "at": v.reviewed_at.astimezone(UTC).isoformat().replace("+00:00", "Z")}
 
-
-def verdicts_json(flight: str, run_id: str, verdicts: dict[str, Verdict]) -> dict[str, Any]:
-    """A whole verdicts file in today's form."""
-    return {"flight": flight, "run": run_id, "verdicts": {fid: verdict_to_json(v) for fid, v in verdicts.items()}}

@@ -19,10 +19,15 @@
   const fromLedger = JSON.parse(document.getElementById("dc-verdicts").textContent || "{}");
   const stored = JSON.parse(localStorage.getItem(key) || "{}");
   const verdicts = {};  // id -> {verdict, at, class}: the verdicts file's form (dronecheck/review/verdicts_file.py)
-  [fromLedger, stored].forEach(source => Object.keys(source).forEach(id => {
-    const v = typeof source[id] === "string" ? {verdict: source[id]} : source[id];
-    if (!verdicts[id] || (v.at || "") >= (verdicts[id].at || "")) verdicts[id] = v;
-  }));
+  function merge(source) {  // the later verdict of a finding wins; the ids that took one from `source`
+    return Object.keys(source).filter(id => {
+      const v = typeof source[id] === "string" ? {verdict: source[id]} : source[id];
+      if (verdicts[id] && (v.at || "") < (verdicts[id].at || "")) return false;
+      verdicts[id] = v;
+      return true;
+    });
+  }
+  [fromLedger, stored].forEach(merge);
   const byId = {};
   data.findings.forEach(f => { byId[f.id] = f; });
 
@@ -51,7 +56,6 @@
                                 {maxZoom: 21, maxNativeZoom: 19, attribution: attribution});
       brt.addTo(map);
       L.control.layers({"BRT-Achtergrondkaart": brt, "Luchtfoto": photo}, overlays, {collapsed: true}).addTo(map);
-      map._dcLayers = true;
     } else {
       mapDiv.classList.add("offline");
     }
@@ -331,10 +335,7 @@
     if (comment) v.comment = comment;
     verdicts[id] = v;
     persist();
-    if (it) { showCard(it); refresh(true); } else {
-      const card = document.getElementById(id);
-      if (card) card.querySelector(".verdict").textContent = tr(verdict);
-    }
+    if (it) { showCard(it); refresh(true); }
     if (viewerId === id && !viewer.hidden) {  // the viewer shows the verdict just given
       if (boxLayer) boxLayer.setStyle({color: RING[verdict] || "#ff2828"});
       viewerProps(id);
@@ -411,7 +412,7 @@
   refresh(false);
   if (served) {  // what the ledger already holds for this run (other reviewers, other browsers)
     fetch("api/verdicts").then(r => r.ok ? r.json() : {}).then(known => {
-      Object.keys(known).forEach(id => { if (!verdicts[id] && itemById[id]) { verdicts[id] = known[id]; showCard(itemById[id]); } });
+      merge(known).filter(id => itemById[id]).forEach(id => showCard(itemById[id]));  // newer there: another reviewer's
       status.textContent = tr("saved_live");
       refresh(true);
     }).catch(() => {});
