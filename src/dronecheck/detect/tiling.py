@@ -49,7 +49,13 @@ def tile_size_for(gsd_m_per_px: float, target_gsd_cm: float, imgsz: int) -> int:
     return max(32, round(imgsz * target_gsd_cm / 100 / gsd_m_per_px))
 
 
-def _starts(length: int, size: int, step: int) -> list[int]:
+def tile_step(size: int, overlap: float) -> int:
+    """Pixels from one tile's start to the next's, for tiles of `size` overlapping by `overlap`."""
+    return max(1, int(size * (1 - overlap)))
+
+
+def tile_starts(length: int, size: int, step: int) -> list[int]:
+    """Where tiles of `size` every `step` pixels start along a side of `length`; the last ends at the border."""
     if length <= size:
         return [0]
     starts = list(range(0, length - size, step))
@@ -63,9 +69,9 @@ def tile_windows(width: int, height: int, size: int, overlap: float) -> np.ndarr
     [[0, 0, 640, 640], [512, 0, 1152, 640], [640, 0, 1280, 640], [0, 320, 640, 960], [512, 320, 1152, 960], \
 [640, 320, 1280, 960]]
     """
-    step = max(1, int(size * (1 - overlap)))
+    step = tile_step(size, overlap)
     return np.array([[x, y, min(x + size, width), min(y + size, height)]
-                     for y in _starts(height, size, step) for x in _starts(width, size, step)])
+                     for y in tile_starts(height, size, step) for x in tile_starts(width, size, step)])
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dronecheck.detect.tiling import tile_size_for
+from dronecheck.detect.tiling import tile_size_for, tile_starts, tile_step
 from dronecheck.geo.grid import grid_gsd
 from dronecheck.ingest.ortho import Mosaic, MosaicWindow, open_mosaic
 from dronecheck.profiles import Profile
@@ -52,7 +52,7 @@ def _spans(length: int, size: int, stride: int) -> list[tuple[int, int, float, f
     >>> _spans(100, 40, 30)
     [(0, 40, -inf, 35.0), (30, 70, 35.0, 65.0), (60, 100, 65.0, inf)]
     """
-    starts = [0] if length <= size else [*range(0, length - size, stride), length - size]
+    starts = tile_starts(length, size, stride)
     ends = [min(start + size, length) for start in starts]
     cuts = [-math.inf] + [(starts[i + 1] + ends[i]) / 2 for i in range(len(starts) - 1)] + [math.inf]
     return [(start, end, cuts[i], cuts[i + 1]) for i, (start, end) in enumerate(zip(starts, ends, strict=True))]
@@ -63,7 +63,7 @@ def plan_windows(profile: Profile, mosaic: Mosaic) -> list[MosaicWindow]:
     ground resolution the model wants (see the module's docstring)."""
     gsd = grid_gsd(mosaic.grid, mosaic.width / 2, mosaic.height / 2)
     scale = profile.imgsz / raster_tile_px(profile, gsd)  # pixels handed on per raster pixel
-    step = max(1, int(profile.imgsz * (1 - profile.tile_overlap)))  # as tiling.tile_windows steps
+    step = tile_step(profile.imgsz, profile.tile_overlap)  # as the model's tiles step
     side = profile.imgsz + (WINDOW_TILES - 1) * step
     side_r, stride_r = max(1, round(side / scale)), max(1, round(WINDOW_TILES * step / scale))
     windows = []
