@@ -247,10 +247,10 @@ def photos_collection(frames: Sequence[Frame], findings: Sequence[Finding]) -> d
     """A FeatureCollection (RFC 7946) of the frames scanned, in time order, with how many findings each gave."""
     counts = Counter(frame_id(f.frame) for f in findings)
     return {"type": "FeatureCollection",
-            "features": [photo_feature(fr, counts[frame_id(fr)]) for fr in sorted(frames, key=_time_order)]}
+            "features": [photo_feature(fr, counts[frame_id(fr)]) for fr in sorted(frames, key=time_order)]}
 
 
-def _time_order(frame: Frame) -> tuple[bool, str, str, int]:
+def time_order(frame: Frame) -> tuple[bool, str, str, int]:
     """Frames with a time first, by time (as ISO text: aware and naive times do not compare), then by name."""
     return (frame.time is None, frame.time.isoformat() if frame.time else "", str(frame.path),
             frame.frame_index or 0)
@@ -264,7 +264,7 @@ def _path_key(frame: Frame) -> str:
 def flight_path_collection(frames: Sequence[Frame]) -> dict[str, Any]:
     """One LineString through the camera positions in time order per video, and one through the photos; a path
     with fewer than two positions is left out (it is no line)."""
-    placed = sorted((f for f in frames if f.pose.has_position), key=lambda f: (_path_key(f), _time_order(f)))
+    placed = sorted((f for f in frames if f.pose.has_position), key=lambda f: (_path_key(f), time_order(f)))
     features = []
     for key, group in groupby(placed, key=_path_key):
         path = list(group)

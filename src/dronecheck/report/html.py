@@ -19,7 +19,7 @@ from dronecheck.models.factsheet import shown_scores
 from dronecheck.report import planview
 from dronecheck.report.crops import blur_summary, crop_box
 from dronecheck.report.files import text_bytes, write_atomic
-from dronecheck.report.geojson import frame_id, photo_feature, track_feature, violation_feature
+from dronecheck.report.geojson import frame_id, photos_collection, time_order, track_feature, violation_feature
 from dronecheck.report.i18n import DEFAULT_LANG, EN, text, translator
 from dronecheck.review.verdicts_file import verdict_to_json
 from dronecheck.run import RunResult
@@ -45,7 +45,7 @@ def _plan(run: RunResult, colours: dict[str, str]) -> dict[str, Any] | None:
     view = planview.fit(cameras + [f.point for f in run.findings if f.point] + footprints)
     if view is None:
         return None
-    ordered = sorted((f for f in run.frames if f.pose.has_position), key=lambda f: (f.time is None, f.time))
+    ordered = sorted((f for f in run.frames if f.pose.has_position), key=time_order)
     bar_px, bar_label = view.scale_bar()
     return {
         "width": planview.WIDTH, "height": planview.HEIGHT, "bar_px": bar_px, "bar_label": bar_label,
@@ -113,9 +113,8 @@ def map_data(run: RunResult, colours: dict[str, str]) -> dict[str, Any]:
             "length_m": None if f.length_m is None else round(f.length_m, 2),
             "width_m": None if f.width_m is None else round(f.width_m, 2),
         })
-    ordered = sorted((f for f in run.frames if f.pose.has_position), key=lambda f: (f.time is None, f.time))
-    counts = Counter(frame_id(f.frame) for f in run.findings)
-    photos = [photo_feature(frame, counts[frame_id(frame)]) for frame in run.frames]
+    ordered = sorted((f for f in run.frames if f.pose.has_position), key=time_order)
+    photos = photos_collection(run.frames, run.findings)["features"]
     return {
         "colours": colours,
         "findings": findings,
