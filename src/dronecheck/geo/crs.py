@@ -12,8 +12,14 @@ import pyproj
 
 # Decimals of a WGS84 degree kept in positions and files: RFC 7946 advises 6-7; 7 is about 1 cm.
 DECIMALS = 7
+
 WGS84 = 4326  # EPSG codes
 RD_NEW = 28992
+
+
+def rounded(lon: float, lat: float) -> tuple[float, float]:
+    """(lon, lat) to DECIMALS places, as every output writes a position."""
+    return round(float(lon), DECIMALS), round(float(lat), DECIMALS)
 
 
 @functools.cache

@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dronecheck.geo.camera import Intrinsics, intrinsics
-from dronecheck.geo.crs import DECIMALS, enu_to_lonlat, ground_distance
+from dronecheck.geo.crs import enu_to_lonlat, ground_distance, rounded
 from dronecheck.geo.grid import grid_gsd, place_on_grid
 from dronecheck.geo.pose import camera_to_enu
-from dronecheck.geo.project import pixel_rays, pixels_to_ground, rays_to_ground
+from dronecheck.geo.project import box_corners, pixel_rays, pixels_to_ground, rays_to_ground, signed_area
 from dronecheck.geo.terrain import HIT, MISSES, march
 from dronecheck.types import Detections, Finding, Frame, Pose, Terrain
 
@@ -243,23 +243,7 @@ def ground_point(frame: Frame, u: float, v: float) -> tuple[float, float] | None
     lon, lat = view.to_lonlat(np.array([[u, v]]))[0]
     if not (math.isfinite(lon) and math.isfinite(lat)):
         return None
-    return _rounded(lon, lat)
-
-
-def _rounded(lon: float, lat: float) -> tuple[float, float]:
-    return round(float(lon), DECIMALS), round(float(lat), DECIMALS)
-
-
-def _box_corners(box: np.ndarray) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    # A straight image line stays straight on a plane (perspective maps lines to lines), so
-    # the four corners describe the ground quadrilateral exactly; edge midpoints add nothing.
-    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
-
-
-def _signed_area(ring: np.ndarray) -> float:
-    x, y = ring[:, 0], ring[:, 1]
-    return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+    return rounded(lon, lat)
 
 
 def _gsd(view: FrameView, u: float, v: float) -> float | None:
@@ -296,11 +280,11 @@ def frame_ground(frame: Frame) -> FrameGround:
         return FrameGround("none", note="; ".join(reasons))
     w, h = frame.camera.width, frame.camera.height
     points = view.to_lonlat(np.array([[0, 0], [w, 0], [w, h], [0, h], [w / 2, h / 2]], dtype=np.float64))
-    centre = _rounded(*points[4]) if np.isfinite(points[4]).all() else None
+    centre = rounded(*points[4]) if np.isfinite(points[4]).all() else None
     if not np.isfinite(points[:4]).all():
         return FrameGround(view.method, centre=centre, note="part of the image is above the horizon; no footprint")
-    corners = points[:4] if _signed_area(points[:4]) >= 0 else points[3::-1]  # RFC 7946: counter-clockwise
-    ring = tuple(_rounded(x, y) for x, y in corners)
+    corners = points[:4] if signed_area(points[:4]) >= 0 else points[3::-1]  # RFC 7946: counter-clockwise
+    ring = tuple(rounded(x, y) for x, y in corners)
     return FrameGround(view.method, (*ring, ring[0]), centre)
 
 
@@ -376,9 +360,9 @@ def _place(frame: Frame, view: FrameView | None, reasons: tuple[str, ...], box: 
     if view is None:
         if pose.lat is None or pose.lon is None:
             return _Placed("none", notes=reasons)
-        return _Placed("camera-position", point=_rounded(pose.lon, pose.lat),
+        return _Placed("camera-position", point=rounded(pose.lon, pose.lat),
                        notes=(*reasons, "point is the camera position"))
-    camera_point = _rounded(view.lon, view.lat)
+    camera_point = rounded(view.lon, view.lat)
     u, v = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
     centre_enu, why = view.cast(np.array([[u, v]]))
     notes = list(view.notes)
@@ -390,7 +374,7 @@ def _place(frame: Frame, view: FrameView | None, reasons: tuple[str, ...], box: 
     on_terrain = view.terrain is not None and why[0] == HIT
     centre = np.concatenate(enu_to_lonlat(view.lon, view.lat, centre_enu[:, 0], centre_enu[:, 1]))
     footprint = width = length = None
-    corners, corner_why = view.cast(_box_corners(box))
+    corners, corner_why = view.cast(box_corners(box))
     if on_terrain and (corner_why != HIT).any():
         notes.append(f"a corner of the box {MISSES[int(corner_why[corner_why != HIT][0])]}; it is on "
                      f"{view.plane_name}")
@@ -399,17 +383,17 @@ def _place(frame: Frame, view: FrameView | None, reasons: tuple[str, ...], box: 
         sides = np.hypot(*(corners[[0, 3, 1, 0]] - corners[[1, 2, 2, 3]]).T)
         across, down = float(sides[:2].mean()), float(sides[2:].mean())
         width, length = min(across, down), max(across, down)
-        if _signed_area(corners) < 0:  # RFC 7946: exterior rings counter-clockwise
+        if signed_area(corners) < 0:  # RFC 7946: exterior rings counter-clockwise
             corners = corners[::-1]
         lon, lat = enu_to_lonlat(view.lon, view.lat, corners[:, 0], corners[:, 1])
-        ring = [_rounded(x, y) for x, y in zip(lon, lat, strict=True)]
+        ring = [rounded(x, y) for x, y in zip(lon, lat, strict=True)]
         footprint = (*ring, ring[0])
     else:
         notes.append("part of the box is above the horizon; no footprint")
     uncertainty = _uncertainty(view, u, v, on_terrain)
     if uncertainty is None:
         notes.append(f"ray within {ANGLE_SIGMA_DEG:g} degree of the horizon; uncertainty unbounded")
-    return _Placed("dem" if on_terrain else view.method, point=_rounded(*centre), footprint=footprint,
+    return _Placed("dem" if on_terrain else view.method, point=rounded(*centre), footprint=footprint,
                    gsd_m=_gsd(view, u, v), width_m=width, length_m=length, uncertainty_m=uncertainty,
                    notes=tuple(notes))
 

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import pyproj
 
-from dronecheck.geo.crs import DECIMALS, lonlat_to_enu
+from dronecheck.geo.crs import lonlat_to_enu, rounded
+from dronecheck.geo.project import box_corners, signed_area
 from dronecheck.types import Detections, Finding, Frame, MapGrid
 
 METHOD = "orthomosaic"
@@ -74,21 +75,16 @@ def grid_gsd(grid: MapGrid, u: float, v: float) -> float:
     return float(math.sqrt(np.hypot(*steps[0]) * np.hypot(*steps[1])))
 
 
-def _rounded(lon: float, lat: float) -> tuple[float, float]:
-    return round(float(lon), DECIMALS), round(float(lat), DECIMALS)
-
-
 def _footprint(grid: MapGrid, box: np.ndarray) -> tuple[tuple[tuple[float, float], ...], float, float]:
     """The box's corners on the map as a closed counter-clockwise WGS84 ring, and its width and length in metres."""
     x0, y0, x1, y1 = box
-    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+    corners = box_corners(box)
     enu = _enu(grid, np.array([[(x0 + x1) / 2, (y0 + y1) / 2]]), corners)
     sides = np.hypot(*(enu[[0, 3, 1, 0]] - enu[[1, 2, 2, 3]]).T)  # 0-1 and 3-2 along the rows, 1-2 and 0-3 down
     across, down = float(sides[:2].mean()), float(sides[2:].mean())
-    x, y = enu[:, 0], enu[:, 1]
-    if np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y) < 0:  # RFC 7946: exterior rings counter-clockwise
+    if signed_area(enu) < 0:  # RFC 7946: exterior rings counter-clockwise
         corners = corners[::-1]
-    ring = [_rounded(lon, lat) for lon, lat in to_lonlat(grid, corners)]
+    ring = [rounded(lon, lat) for lon, lat in to_lonlat(grid, corners)]
     return (*ring, ring[0]), min(across, down), max(across, down)
 
 
@@ -117,6 +113,6 @@ def place_on_grid(frame: Frame, detections: Detections, class_names: Sequence[st
         findings.append(Finding(
             id=fid, frame=frame, class_id=cid, class_name=name, score=score,
             box_px=(float(box[0]), float(box[1]), float(box[2]), float(box[3])), method=METHOD,
-            point=_rounded(*to_lonlat(grid, np.array([[u, v]]))[0]), footprint=footprint,
+            point=rounded(*to_lonlat(grid, np.array([[u, v]]))[0]), footprint=footprint,
             gsd_m=grid_gsd(grid, u, v), width_m=width, length_m=length, note=note))
     return findings

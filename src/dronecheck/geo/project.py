@@ -55,3 +55,17 @@ def rays_to_ground(rays: np.ndarray, height_m: float) -> np.ndarray:
     scale = -height_m / up[hits]
     out[hits] = rays[hits, :2] * scale[:, None]
     return out
+
+
+def box_corners(box: np.ndarray) -> np.ndarray:
+    """The four corners of a pixel box (x0, y0, x1, y1), clockwise on the image from the top left."""
+    x0, y0, x1, y1 = box
+    # A straight image line stays straight on a plane (perspective maps lines to lines), so
+    # the four corners describe the ground quadrilateral exactly; edge midpoints add nothing.
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+
+
+def signed_area(ring: np.ndarray) -> float:
+    """The shoelace area of a ring of (x, y) points: positive when it runs counter-clockwise."""
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
