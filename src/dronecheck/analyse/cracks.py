@@ -110,6 +110,18 @@ def measure(finding: Finding, pixels: np.ndarray, width_classes_mm: Sequence[flo
                                            width_classes_mm))
 
 
+def width_labels(bounds_mm: Sequence[float]) -> list[str]:
+    """The width classes of a profile's `width_classes_mm`, narrow to wide.
+
+    >>> width_labels([0.2, 0.5])
+    ['< 0.2 mm', '0.2-0.5 mm', '> 0.5 mm']
+    """
+    if not bounds_mm:
+        return []
+    return ([f"< {bounds_mm[0]:g} mm"] + [f"{a:g}-{b:g} mm" for a, b in zip(bounds_mm, bounds_mm[1:], strict=False)]
+            + [f"> {bounds_mm[-1]:g} mm"])
+
+
 def width_class(width_m: float, below: bool, bounds_mm: Sequence[float]) -> str | None:
     """The class of a crack `width_m` wide (or, with `below`, narrower than that) among `bounds_mm`.
 
@@ -121,12 +133,10 @@ def width_class(width_m: float, below: bool, bounds_mm: Sequence[float]) -> str 
     if not bounds_mm:
         return None
     mm = width_m * 1000.0
-    labels = [f"< {bounds_mm[0]:g} mm"] + [f"{a:g}-{b:g} mm" for a, b in zip(bounds_mm, bounds_mm[1:], strict=False)]
-    labels.append(f"> {bounds_mm[-1]:g} mm")
     index = int(np.searchsorted(bounds_mm, mm, side="left" if below else "right"))
     if below and index > 0:  # narrower than a pixel of mm: only the class below the first bound is sure
         return None
-    return labels[index]
+    return width_labels(bounds_mm)[index]
 
 
 def widths_px(mask: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dronecheck import __version__
+from dronecheck.analyse.cracks import width_labels
 from dronecheck.geo.crs import WGS84
 from dronecheck.models import card, factsheet
 from dronecheck.models.factsheet import Owner
@@ -26,7 +27,6 @@ from dronecheck.report.geojson import (
 )
 from dronecheck.report.gpkg import Layer, write_gpkg, write_kml
 from dronecheck.report.i18n import DEFAULT_LANG
-from dronecheck.report.styles import width_labels
 from dronecheck.report.tables import write_csv
 from dronecheck.run import RunResult
 

@@ -17,8 +17,6 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dronecheck.analyse.cracks import width_class
-
 # ColorBrewer Set1, then Dark2: qualitative colours that tell classes apart.
 PALETTE = ("228,26,28", "55,126,184", "77,175,74", "152,78,163", "255,127,0", "166,86,40", "247,129,191",
            "27,158,119", "217,95,2", "117,112,179", "102,166,30", "230,171,2")
@@ -122,19 +120,6 @@ def _width_key(label: str) -> tuple[float, int]:
     """"< 0.2 mm" before "0.2-0.5 mm" before "> 0.5 mm"; a label without a number last."""
     number = re.search(r"\d+(\.\d+)?", label)
     return (float(number.group()) if number else float("inf"), {"<": 0, ">": 2}.get(label[:1], 1))
-
-
-def width_labels(bounds_mm: Sequence[float]) -> list[str]:
-    """The width classes of a profile's `width_classes_mm`, narrow to wide, as `width_class` names them.
-
-    >>> width_labels([0.2, 0.5])
-    ['< 0.2 mm', '0.2-0.5 mm', '> 0.5 mm']
-    """
-    if not bounds_mm:
-        return []
-    inside = [(a + b) / 2 for a, b in zip(bounds_mm, bounds_mm[1:], strict=False)]
-    probes = [bounds_mm[0] / 2, *inside, bounds_mm[-1] * 2]
-    return [label for mm in probes if (label := width_class(mm / 1000, False, bounds_mm))]
 
 
 def crack_lines_styles(features: Sequence[dict[str, Any]], width_classes: Sequence[str] = ()) -> list[Style]:
