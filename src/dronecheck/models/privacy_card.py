@@ -33,17 +33,16 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _covered(box: np.ndarray, blurred: np.ndarray, shape: tuple[int, int]) -> bool:
     """Whether COVERED of `box` lies under the blurred boxes (grown as report.crops.blurred grows them)."""
-    from dronecheck.report.crops import BLUR_PAD
+    from dronecheck.report.crops import BLUR_PAD, grown
 
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1)
     if x1 <= x0 or y1 <= y0:
         return True
     mask = np.zeros((y1 - y0, x1 - x0), bool)
-    for bx0, by0, bx1, by1 in blurred:
-        pw, ph = BLUR_PAD * (bx1 - bx0), BLUR_PAD * (by1 - by0)
-        left, top = int(max(bx0 - pw, x0)) - x0, int(max(by0 - ph, y0)) - y0
-        right, bottom = int(np.ceil(min(bx1 + pw, x1))) - x0, int(np.ceil(min(by1 + ph, y1))) - y0
+    for b in blurred:
+        left, top, right, bottom = grown(b, BLUR_PAD, shape[1], shape[0])
+        left, top, right, bottom = max(left, x0) - x0, max(top, y0) - y0, min(right, x1) - x0, min(bottom, y1) - y0
         if right > left and bottom > top:
             mask[top:bottom, left:right] = True
     return mask.mean() >= COVERED

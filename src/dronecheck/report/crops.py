@@ -49,15 +49,22 @@ def write_crop(image: np.ndarray, box: tuple[float, float, float, float], path: 
     write_atomic(path, buf.getvalue())
 
 
+def grown(box: Iterable[float], pad: float, width: int, height: int) -> tuple[int, int, int, int]:
+    """The pixels (left, top, right, bottom) a blurred box covers: `box` grown by `pad` of its size on every side,
+    out to whole pixels, inside the `width` x `height` image."""
+    x0, y0, x1, y1 = box
+    bw, bh = x1 - x0, y1 - y0
+    return (max(0, int(x0 - pad * bw)), max(0, int(y0 - pad * bh)),
+            min(width, math.ceil(x1 + pad * bw)), min(height, math.ceil(y1 + pad * bh)))
+
+
 def blurred(image: np.ndarray, boxes: Iterable[Iterable[float]], pad: float = BLUR_PAD) -> np.ndarray:
     """A copy of `image` with every box (x0, y0, x1, y1 in pixels), grown by `pad`, blurred past recognising
     (Gaussian, radius a quarter of the box's longest side); `image` itself when there is no box."""
     out = None
     height, width = image.shape[:2]
-    for x0, y0, x1, y1 in boxes:
-        bw, bh = x1 - x0, y1 - y0
-        left, top = max(0, int(x0 - pad * bw)), max(0, int(y0 - pad * bh))
-        right, bottom = min(width, math.ceil(x1 + pad * bw)), min(height, math.ceil(y1 + pad * bh))
+    for box in boxes:
+        left, top, right, bottom = grown(box, pad, width, height)
         if right <= left or bottom <= top:
             continue
         out = image.copy() if out is None else out
