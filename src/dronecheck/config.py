@@ -132,14 +132,10 @@ def parse_crs(value: object) -> int:
 
 
 def _value(key: str, value: Any, where: str, base: Path) -> Any:
-    if key == "crs":
+    parse = {"crs": parse_crs, "batch": parse_batch}.get(key)
+    if parse:
         try:
-            return parse_crs(value)
-        except ConfigError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-    if key == "batch":
-        try:
-            return parse_batch(value)
+            return parse(value)
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
     if key == "ledger" and isinstance(value, str) and is_url(value):
