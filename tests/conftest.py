@@ -9,7 +9,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -51,14 +52,38 @@ def run_scan(path: Path, out: Path, *args: str) -> Scan:
     return Scan(result.exit_code, result.output, runs[-1].parent if runs else None)
 
 
+def features(run_dir: Path) -> list[dict]:
+    """The features of the run's findings.geojson."""
+    return json.loads((run_dir / "findings.geojson").read_text())["features"]
+
+
 def ids(scan: Scan) -> set[str]:
     assert scan.run_dir is not None
-    return {f["id"] for f in json.loads((scan.run_dir / "findings.geojson").read_text())["features"]}
+    return {f["id"] for f in features(scan.run_dir)}
 
 
 def dronecheck(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "dronecheck", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+
+
+def signal_when(victim: subprocess.Popen, cond: Callable[[], bool], sig: int, *, timeout_s: float) -> None:
+    """Send `victim` the signal `sig` once `cond()` holds, `victim` has ended, or `timeout_s` seconds have passed,
+    whichever comes first (the caller's asserts tell which it was)."""
+    deadline = time.monotonic() + timeout_s
+    while not cond() and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim.send_signal(sig)
+
+
+def errors(stderr: str) -> list[str]:
+    """The lines of `stderr` that are errors."""
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+def events(stderr: str) -> list[dict[str, object]]:
+    """The JSON log lines (--log-json) of `stderr`, read."""
+    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
 
 
 def photos_done(ledger: Path) -> int:

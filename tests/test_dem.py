@@ -18,7 +18,7 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from conftest import copy_photos, run_scan
+from conftest import copy_photos, features, run_scan
 from dronecheck.errors import BadInputError
 from dronecheck.geo.crs import enu_to_lonlat, lonlat_to_enu
 from dronecheck.geo.georef import GNSS_SIGMA_M, frame_view, georeference
@@ -262,8 +262,8 @@ def test_scan_with_dem_places_findings_on_it(tmp_path: Path) -> None:
                     lon0=pose.lon, lat0=pose.lat)
     scan = run_scan(tmp_path / "flight", tmp_path / "out", "--dem", str(dem))
     assert scan.exit_code == 0, scan.output
-    features = json.loads((scan.run_dir / "findings.geojson").read_text())["features"]
-    assert features and {f["properties"]["georef_method"] for f in features} == {"dem"}
+    found = features(scan.run_dir)
+    assert found and {f["properties"]["georef_method"] for f in found} == {"dem"}
     record = json.loads((scan.run_dir / "run.json").read_text())
     assert record["arguments"]["dem"] == str(dem)
     assert record["ground"]["takeoff_m"] == pytest.approx(42.9)

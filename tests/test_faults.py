@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FLIGHT, ROOT, Scan, dronecheck, ids, photos_done, run_scan
+from conftest import FLIGHT, ROOT, Scan, dronecheck, errors, events, ids, photos_done, run_scan, signal_when
 
 pytestmark = pytest.mark.slow  # these tests run the model
 
@@ -38,10 +38,6 @@ def scan_process(out: Path, *args: str, limit_bytes: int | None = None, env: dic
     return subprocess.run([sys.executable, "-m", "dronecheck", "scan", str(FLIGHT), "--out", str(out), *args],
                           capture_output=True, text=True, timeout=300, cwd=ROOT, preexec_fn=limited,
                           env={**os.environ, **(env or {})})
-
-
-def errors(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("error:")]
 
 
 def statuses(ledger: Path) -> list[str]:
@@ -79,31 +75,23 @@ def test_sigterm_commits_the_batch_in_flight_records_interrupted_and_the_next_sc
     out = tmp_path / "out"
     ledger = out / "ledger.sqlite"
     victim = dronecheck("scan", str(FLIGHT), "--out", str(out), "--batch", "2", "--log-json")
-    deadline = time.monotonic() + 120
-    while photos_done(ledger) < 2 and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGTERM)
+    signal_when(victim, lambda: photos_done(ledger) >= 2, signal.SIGTERM, timeout_s=120)
     _, stderr = victim.communicate(timeout=120)
     assert victim.returncode == 6, stderr[-2000:]
     done = photos_done(ledger)
     assert 2 <= done < 10 and done % 2 == 0, "whole batches only"
     assert statuses(ledger) == ["interrupted"]
-    events = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
-    assert "run_interrupted" in {e.get("event") for e in events}
+    assert "run_interrupted" in {e.get("event") for e in events(stderr)}
     assert "SIGTERM: stopping after the batch in flight" in stderr and "Traceback" not in stderr
     (run_dir,) = (out / "sample-flight").iterdir()
     assert not (run_dir / "findings.geojson").exists()  # written when the run is taken up again
     resumes_to_the_demo(out, demo)
 
 
-@pytest.mark.slow
 def test_a_run_taken_up_again_says_what_was_blurred_in_all_of_it(roads_demo: Scan, tmp_path: Path) -> None:
     out = tmp_path / "out"
     victim = dronecheck("scan", str(FLIGHT), "--out", str(out), "--profile", "roads", "--batch", "2")
-    deadline = time.monotonic() + 300
-    while photos_done(out / "ledger.sqlite") < 4 and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGTERM)
+    signal_when(victim, lambda: photos_done(out / "ledger.sqlite") >= 4, signal.SIGTERM, timeout_s=300)
     _, stderr = victim.communicate(timeout=300)
     assert victim.returncode == 6, stderr[-2000:]
     with sqlite3.connect(out / "ledger.sqlite") as db:

@@ -14,6 +14,7 @@ import math
 import struct
 import time
 import tracemalloc
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -500,14 +501,6 @@ ARBITRARY_TOML = st.binary() | st.text().map(str.encode) | st.sampled_from([
     b"a = " + b"[" * 100_000, b"a = " + b"1" * 5000, b"\xff\xfe", b"inbox = [1, 2]", b'inbox = ["path"]'])
 
 
-@FUZZ
-@given(data=ARBITRARY_TOML)
-def test_profile_of_arbitrary_bytes(data: bytes, tmp_path: Path) -> None:
-    path = tmp_path / "profile.toml"
-    path.write_bytes(data)
-    check_profile(path)
-
-
 SETTINGS = {"profile": TOML, "weights": PATHS, "out": PATHS, "ledger": PATHS, "device": TOML, "conf": NUMBERS,
             "iou": NUMBERS, "batch": st.sampled_from(["auto", "8", "0", "-1", "x"]) | NUMBERS, "fps": NUMBERS,
             "hfov": NUMBERS, "zones": PATHS, "unknown_key": TOML,
@@ -540,9 +533,12 @@ def test_config_of_arbitrary_toml(doc: dict[str, Any], inboxes: list[dict[str, A
     check_config(path)
 
 
+@pytest.mark.parametrize("name, check", [("profile.toml", check_profile), ("dronecheck.toml", check_config)],
+                         ids=["profile", "config"])
 @FUZZ
 @given(data=ARBITRARY_TOML)
-def test_config_of_arbitrary_bytes(data: bytes, tmp_path: Path) -> None:
-    path = tmp_path / "dronecheck.toml"
+def test_toml_of_arbitrary_bytes(name: str, check: Callable[[Path], None], data: bytes, tmp_path: Path) -> None:
+    """A profile and a config file of arbitrary bytes."""
+    path = tmp_path / name
     path.write_bytes(data)
-    check_config(path)
+    check(path)

@@ -14,27 +14,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from conftest import Scan, copy_photos, run_scan
-from dronecheck.cli import app
-from dronecheck.ledger import RunRow, Where, open_ledger
+from conftest import Scan, copy_photos, features, ids, run_scan
+from dronecheck.ledger import Where, open_ledger
 from dronecheck.report.files import file_mode
-
-
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
-
-
-def said(text: str) -> str:
-    """The text with rich's line wrapping undone."""
-    return " ".join(text.split())
-
-
-def one_error(result: Result) -> str:
-    """The one error line of a command that failed, unwrapped; no traceback."""
-    assert result.stderr.count("error:") == 1 and "Traceback" not in result.output, result.output
-    return said(result.stderr)
+from ledgers import cli, one_error, run_row, said
 
 
 def small_ledger(path: Where) -> Where:
@@ -42,8 +27,7 @@ def small_ledger(path: Where) -> Where:
     with open_ledger(path) as ledger:
         for run_id, started, status in (("20261201T010000Z", "2026-12-01T01:00:00+00:00", "done"),
                                         ("20261202T010000Z", "2026-12-02T01:00:00+00:00", "interrupted")):
-            ledger.start_run(RunRow(run_id, "f", "/inbox", None, "s", "cracks", "m.pt", "x", started, None, status,
-                                    None, 0, 0, 0, 0, None, None, None))
+            ledger.start_run(run_row(run_id, started, status))
     return path
 
 
@@ -209,7 +193,7 @@ def orphan_rows(path: Path) -> None:
 def test_check_of_the_demo_ledger(demo: Scan) -> None:
     ledger = ledger_of(demo)
     assert demo.run_dir is not None
-    findings = len(json.loads((demo.run_dir / "findings.geojson").read_text())["features"])
+    findings = len(features(demo.run_dir))
     result = cli("ledger", "check", "--ledger", str(ledger))
     assert result.exit_code == 0, result.output
     assert f"runs 1 (done 1) · photos 10 · videos 0 · findings {findings} · failures 0" in said(result.stdout)
@@ -304,7 +288,7 @@ def test_runs_report_export_and_backup_read_while_a_scan_writes(small_scan: Scan
                                                                 tmp_path: Path) -> None:
     ledger, run_dir = scan_in_flight, small_scan.run_dir
     assert run_dir is not None
-    findings = {f["id"] for f in json.loads((run_dir / "findings.geojson").read_text())["features"]}
+    findings = ids(small_scan)
 
     listed = json.loads(timed("runs", "--ledger", str(ledger), "--json").stdout)
     assert [r["run_id"] for r in listed] == [run_dir.name], "the batch in flight is not committed"

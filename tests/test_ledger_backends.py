@@ -15,38 +15,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from typer.testing import CliRunner, Result
 
-from conftest import FLIGHT, Scan, copy_photos, dronecheck, ids, run_scan
-from dronecheck.cli import app
+from conftest import FLIGHT, Scan, copy_photos, dronecheck, ids, run_scan, signal_when
 from dronecheck.errors import LedgerError, LockedError
-from dronecheck.ledger import RunRow, Where, open_ledger, scan_lock
-from dronecheck.types import Finding
+from dronecheck.ledger import Where, open_ledger, scan_lock
 from frames import make_frame
+from ledgers import cli, finding, one_error, run_row
 from postgres import count
 
 WEIRD = os.fsdecode(b"/inbox/caf\xe9 100%/DJI_\x810001.JPG")  # no UTF-8, and a % that is not an escape
-
-
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
-
-
-def one_error(result: Result) -> str:
-    assert result.stderr.count("error:") == 1 and "Traceback" not in result.output, result.output
-    return " ".join(result.stderr.split())
-
-
-def run_row(run_id: str, started: str, status: str = "done", flight: str = "f") -> RunRow:
-    return RunRow(run_id, flight, "/inbox", None, "s", "cracks", "m.pt", "x", started, None, status, None, 0, 0, 0, 0,
-                  None, None, None)
-
-
-def finding(frame_sha: str, n: int, name: str = "a.JPG") -> Finding:
-    frame = replace(make_frame(name=name), sha256=frame_sha)
-    return Finding(f"id{frame_sha[:1]}{n}", frame, 0, "crack", 0.5 + n / 100, (1.0, 2.0, 3.0, 4.0), "nadir",
-                   point=(5.0, 52.0), footprint=((5.0, 52.0), (5.1, 52.0), (5.0, 52.1), (5.0, 52.0)),
-                   line=((5.0, 52.0), (5.01, 52.01)))
 
 
 def test_a_batch_comes_back_as_it_went_in(ledger_at: Where) -> None:
@@ -268,10 +245,7 @@ def test_kill_9_midway_on_postgresql_then_rerun_gives_the_findings_of_an_uninter
     out = tmp_path / "out"
     args = ("scan", str(FLIGHT), "--profile", "cracks", "--out", str(out), "--batch", "4", "--ledger", pg_url)
     victim = dronecheck(*args)
-    deadline = time.monotonic() + 120
-    while count(pg_url, "SELECT count(*) FROM photos") < 4 and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
+    signal_when(victim, lambda: count(pg_url, "SELECT count(*) FROM photos") >= 4, signal.SIGKILL, timeout_s=120)
     victim.wait()
     assert victim.returncode == -signal.SIGKILL, "the scan ended before it could be killed"
     assert 4 <= count(pg_url, "SELECT count(*) FROM photos") < 10

@@ -6,14 +6,24 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import CRACKS_WEIGHTS, FLIGHT, Scan, copy_photos, dronecheck, ids, photos, photos_done, run_scan
+from conftest import (
+    CRACKS_WEIGHTS,
+    FLIGHT,
+    Scan,
+    copy_photos,
+    dronecheck,
+    ids,
+    photos,
+    photos_done,
+    run_scan,
+    signal_when,
+)
 from dronecheck.cli import app
 
 pytestmark = pytest.mark.slow  # these tests run the model
@@ -23,10 +33,7 @@ def test_kill_9_midway_then_rerun_gives_the_findings_of_an_uninterrupted_run(dem
     out = tmp_path / "out"
     ledger = out / "ledger.sqlite"
     victim = dronecheck("scan", str(FLIGHT), "--out", str(out), "--batch", "4")
-    deadline = time.monotonic() + 120
-    while photos_done(ledger) < 4 and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
+    signal_when(victim, lambda: photos_done(ledger) >= 4, signal.SIGKILL, timeout_s=120)
     victim.wait()
     assert victim.returncode == -signal.SIGKILL, "the scan ended before it could be killed"
     killed_at = photos_done(ledger)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import math
 import signal
-import sqlite3
-import time
 import tracemalloc
 from functools import partial
 from pathlib import Path
@@ -23,7 +21,7 @@ import rasterio
 from PIL import Image
 from rasterio.transform import from_origin
 
-from conftest import CRACKS_WEIGHTS, FLIGHT, dronecheck, ids, photos_done, run_scan
+from conftest import CRACKS_WEIGHTS, dronecheck, features, ids, photos, photos_done, run_scan, signal_when
 from dronecheck.geo.georef import georeference
 from dronecheck.ingest.ahead import mosaic_frames
 from dronecheck.ingest.ortho import open_mosaic, read_windows, split_mosaics
@@ -32,7 +30,7 @@ from dronecheck.pipeline.tiles import tile_size_of
 from dronecheck.profiles import Profile
 from dronecheck.types import Detections
 
-PHOTO = sorted(FLIGHT.glob("*.JPG"))[0]  # 1280 x 960, a road seen from 6.5 m
+PHOTO = photos(1)[0]  # 1280 x 960, a road seen from 6.5 m
 RD_ORIGIN = (155000.0, 463000.0)  # top left corner, metres
 GSD = 0.0076  # metres a pixel, about the photo's own
 
@@ -199,10 +197,6 @@ def cracks_640(tmp_path: Path) -> Path:
     return path
 
 
-def features(run_dir: Path) -> list[dict]:
-    return json.loads((run_dir / "findings.geojson").read_text())["features"]
-
-
 @pytest.mark.slow
 def test_a_mosaic_scanned_through_the_cli_is_placed_by_its_transform_and_a_rescan_has_nothing_to_do(
         tmp_path: Path) -> None:
@@ -239,14 +233,10 @@ def test_a_mosaic_scan_killed_halfway_resumes_with_the_findings_of_a_whole_one(t
     out = tmp_path / "killed"
     ledger = out / "ledger.sqlite"
     victim = dronecheck("scan", str(path), "--out", str(out), "--profile", str(prof))
-    deadline = time.monotonic() + 120
-    while photos_done(ledger) < 1 and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGTERM)
+    signal_when(victim, lambda: photos_done(ledger) >= 1, signal.SIGTERM, timeout_s=120)
     _, stderr = victim.communicate(timeout=120)
     assert victim.returncode == 6, stderr[-2000:]
-    with sqlite3.connect(ledger) as db:
-        assert 1 <= db.execute("SELECT count(*) FROM photos").fetchone()[0] < 4
+    assert 1 <= photos_done(ledger) < 4
     resumed = run_scan(path, out, "--profile", str(prof))
     assert resumed.exit_code == 0 and "resumed" in resumed.output, resumed.output
     assert ids(resumed) == ids(whole)

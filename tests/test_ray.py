@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import FLIGHT, Scan, copy_photos, dronecheck, ids, run_scan
+from conftest import FLIGHT, Scan, copy_photos, dronecheck, errors, features, ids, run_scan
 
 pytestmark = pytest.mark.slow  # these tests run the model
 
@@ -99,7 +99,7 @@ def test_actors_killed_midway_lose_nothing_and_double_nothing(demo: Scan, tmp_pa
     assert ids(scan) == ids(demo)
     done = ledger_photos(out)
     assert len(done) == len(set(done)) == 10, "each photo once in the ledger"
-    findings = [f["id"] for f in json.loads((scan.run_dir / "findings.geojson").read_text())["features"]]
+    findings = [f["id"] for f in features(scan.run_dir)]
     assert len(findings) == len(set(findings))
 
 
@@ -118,7 +118,7 @@ def test_a_bad_address_is_one_line_and_exit_1(tmp_path: Path) -> None:
                       "--address", "127.0.0.1:1")
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1, stderr
-    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    lines = errors(stderr)
     assert lines == [line for line in stderr.splitlines() if line.strip()], stderr
     assert "cannot reach the Ray cluster" in lines[0]
 

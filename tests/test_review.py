@@ -24,11 +24,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import FLIGHT, ROOT, Scan, run_scan
+from conftest import FLIGHT, ROOT, Scan, features, run_scan
 from dronecheck.ledger import open_ledger
 from dronecheck.pipeline.history import rebuild
 from dronecheck.report import html
 from dronecheck.report.i18n import text
+from dronecheck.types import Verdict
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -79,6 +80,13 @@ class Page:
 
     def open(self, url: str) -> Any:
         self.page.goto(url)
+        return self._map_drawn()
+
+    def reload(self) -> Any:
+        self.page.reload()
+        return self._map_drawn()
+
+    def _map_drawn(self) -> Any:
         self.page.wait_for_selector("#map .leaflet-pane", state="attached")
         return self.page
 
@@ -91,10 +99,6 @@ def said(word: str) -> str:
 
 def url(run_dir: Path, query: str = "?offline=1") -> str:
     return (run_dir / "report.html").as_uri() + query
-
-
-def findings(run_dir: Path) -> list[dict[str, Any]]:
-    return json.loads((run_dir / "findings.geojson").read_text())["features"]
 
 
 def shot(what: Any, name: str) -> None:
@@ -115,12 +119,12 @@ def test_report_from_disk_needs_no_network_and_draws_every_finding(browser: Any,
     assert demo.run_dir is not None
     p = Page(browser)
     page = p.open(url(demo.run_dir))
-    placed = [f for f in findings(demo.run_dir) if f["geometry"]]
+    placed = [f for f in features(demo.run_dir) if f["geometry"]]
     assert placed
     assert page.locator("#map path.finding").count() == len(placed)
     assert page.locator("#map .leaflet-tile").count() == 0  # the plan view: no basemap
     assert page.locator("#map .leaflet-control-scale").count() == 1 and page.locator("#north").count() == 1
-    assert page.locator("#left").inner_text() == str(len(findings(demo.run_dir)))
+    assert page.locator("#left").inner_text() == str(len(features(demo.run_dir)))
     shot(page.locator("#map"), "map.png")
     page.wait_for_timeout(200)
     assert p.requests == [], "nothing may be fetched from the network when offline"
@@ -142,7 +146,7 @@ def test_keyboard_confirm_changes_the_marker_and_survives_a_reload(browser: Any,
     assert demo.run_dir is not None
     p = Page(browser)
     page = p.open(url(demo.run_dir))
-    total = len(findings(demo.run_dir))
+    total = len(features(demo.run_dir))
     first = page.locator(".card[data-id]:not(.violation)").first.get_attribute("data-id")
     page.keyboard.press("j")
     page.keyboard.press("c")
@@ -154,8 +158,7 @@ def test_keyboard_confirm_changes_the_marker_and_survives_a_reload(browser: Any,
     page.locator("#filters").scroll_into_view_if_needed()
     page.evaluate("window.scrollBy(0, document.getElementById('filters').getBoundingClientRect().top - 10)")
     shot(page, "review-list.png")
-    page.reload()
-    page.wait_for_selector("#map .leaflet-pane", state="attached")
+    p.reload()
     assert page.locator(f'[id="f-{first}"] .verdict').inner_text() == said("confirmed")
     assert page.locator('#map path.finding[data-verdict="confirmed"]').count() == 1
     assert page.locator('#map path.finding[data-verdict="rejected"]').count() == 1
@@ -191,6 +194,23 @@ def _apply(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120)
 
 
+def _applied(saved: Path, run_dir: Path, fid: str) -> Verdict:
+    """`review apply` of the verdicts file `saved` into the ledger of `run_dir`'s outputs, which must succeed; then
+    the verdict that ledger holds for the finding `fid`."""
+    ledger = run_dir.parent.parent / "ledger.sqlite"
+    done = _apply(str(saved), "--ledger", str(ledger))
+    assert done.returncode == 0, done.stderr
+    with open_ledger(ledger, read_only=True) as lg:
+        return lg.verdicts([fid])[fid]
+
+
+def _save(page: Any, where: Path) -> dict[str, Any]:
+    with page.expect_download() as download:
+        page.click("#save")
+    download.value.save_as(where)
+    return json.loads(where.read_text())
+
+
 def test_a_saved_verdicts_file_applied_lands_in_the_ledger_and_the_geojson(browser: Any, own: Scan,
                                                                             tmp_path: Path) -> None:
     assert own.run_dir is not None
@@ -199,19 +219,12 @@ def test_a_saved_verdicts_file_applied_lands_in_the_ledger_and_the_geojson(brows
     page.keyboard.press("j")
     page.keyboard.press("c")
     first = page.locator(".card.current").get_attribute("data-id")
-    with page.expect_download() as download:
-        page.click("#save")
     saved = tmp_path / "verdicts.json"
-    download.value.save_as(saved)
+    data = _save(page, saved)
     p.context.close()
-    data = json.loads(saved.read_text())
     assert data["verdicts"][first]["verdict"] == "confirmed"
-    ledger = own.run_dir.parent.parent / "ledger.sqlite"
-    done = _apply(str(saved), "--ledger", str(ledger))
-    assert done.returncode == 0, done.stderr
-    with open_ledger(ledger, read_only=True) as lg:
-        assert lg.verdicts([first])[first].verdict == "confirmed"
-    status = {f["id"]: f["properties"].get("status") for f in findings(own.run_dir)}
+    assert _applied(saved, own.run_dir, first).verdict == "confirmed"
+    status = {f["id"]: f["properties"].get("status") for f in features(own.run_dir)}
     assert status[first] == "confirmed"
     fresh = Page(browser)  # another browser, nothing in its storage: the report written again shows the verdict
     page = fresh.open(url(own.run_dir))
@@ -308,8 +321,7 @@ def test_markup_in_names_exif_and_comments_stays_text(browser: Any, demo: Scan, 
     key = page.evaluate("Object.keys(localStorage)")
     page.evaluate(f"""localStorage.setItem("dronecheck-verdicts:{demo.run_dir.parent.name}:{demo.run_dir.name}",
                       JSON.stringify({{"{fid}": {{verdict: "confirmed", comment: {json.dumps(HOSTILE)}}}}}))""")
-    page.reload()
-    page.wait_for_selector("#map .leaflet-pane", state="attached")
+    p.reload()
     page.locator(".card[data-id] .open").first.click()
     page.wait_for_selector("#viewer:not([hidden])")
     page.locator("#map path.finding").first.hover(force=True)
@@ -361,13 +373,6 @@ def _card(page: Any, n: int) -> tuple[Any, str]:
     return card, card.get_attribute("data-id")
 
 
-def _save(page: Any, where: Path) -> dict[str, Any]:
-    with page.expect_download() as download:
-        page.click("#save")
-    download.value.save_as(where)
-    return json.loads(where.read_text())
-
-
 def test_a_comment_typed_with_markup_is_kept_as_text_and_applied_to_the_ledger(browser: Any, own: Scan,
                                                                                 tmp_path: Path) -> None:
     assert own.run_dir is not None
@@ -391,11 +396,7 @@ def test_a_comment_typed_with_markup_is_kept_as_text_and_applied_to_the_ledger(b
     assert saved["verdicts"][fid]["comment"] == MARKUP + " jkcr"
     assert p.errors == [] and p.requests == []
     p.context.close()
-    ledger = own.run_dir.parent.parent / "ledger.sqlite"
-    done = _apply(str(tmp_path / "verdicts.json"), "--ledger", str(ledger))
-    assert done.returncode == 0, done.stderr
-    with open_ledger(ledger, read_only=True) as lg:
-        got = lg.verdicts([fid])[fid]
+    got = _applied(tmp_path / "verdicts.json", own.run_dir, fid)
     assert (got.verdict, got.comment) == ("confirmed", MARKUP + " jkcr")
     fresh = Page(browser)  # the report written again holds the comment, shown as text in the card
     page = fresh.open(url(own.run_dir))
@@ -442,11 +443,7 @@ def test_dragging_a_corner_of_the_box_corrects_it_in_the_photo_s_pixels(browser:
     assert saved["verdicts"][fid]["box_px"] == v["box_px"]
     assert p.errors == [] and p.requests == []
     p.context.close()
-    ledger = own.run_dir.parent.parent / "ledger.sqlite"
-    done = _apply(str(tmp_path / "verdicts.json"), "--ledger", str(ledger))
-    assert done.returncode == 0, done.stderr
-    with open_ledger(ledger, read_only=True) as lg:
-        got = lg.verdicts([fid])[fid]
+    got = _applied(tmp_path / "verdicts.json", own.run_dir, fid)
     assert (got.verdict, got.corrected_class) == ("corrected", None)
     assert got.corrected_box_px is not None
     assert all(abs(a - b) < 0.06 for a, b in zip(got.corrected_box_px, v["box_px"], strict=True))
@@ -457,7 +454,7 @@ def test_the_server_stores_a_comment_and_a_corrected_box(own: Scan) -> None:
 
     assert own.run_dir is not None
     ledger = own.run_dir.parent.parent / "ledger.sqlite"
-    fid = findings(own.run_dir)[4]["id"]
+    fid = features(own.run_dir)[4]["id"]
     client = create_app(Served(own.run_dir.name, own.run_dir, ledger, "inspector-test")).test_client()
     sent = {"verdict": "corrected", "box_px": [10, 20, 110.5, 60], "comment": MARKUP, "by": "someone-else"}
     done = client.post("/api/verdicts", json={"finding_id": fid, "verdict": sent})
@@ -510,8 +507,7 @@ def test_a_comment_typed_in_the_photo_viewer_is_the_card_s_and_survives_a_reload
     assert page.locator("#viewer-props td", has_text=MARKUP).count() == 1
     page.wait_for_timeout(200)
     assert p.dialogs == [] and page.locator("img[src='x']").count() == 0
-    page.reload()
-    page.wait_for_selector("#map .leaflet-pane", state="attached")
+    p.reload()
     assert card.locator("textarea.comment").input_value() == typed
     card.locator(".open").click()
     page.wait_for_selector("#viewer:not([hidden])")

@@ -13,29 +13,18 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_ledger_backends import finding, run_row
-from typer.testing import CliRunner, Result
 
 from conftest import CRACKS_WEIGHTS, Scan, copy_photos, run_scan
-from dronecheck.cli import app
 from dronecheck.errors import VerdictError
 from dronecheck.ledger import Where, open_ledger
 from dronecheck.review import read_verdicts_file, reviewer_name
 from dronecheck.types import REVIEW_STATES, Verdict
+from ledgers import cli, finding, one_error, run_row
 
 T0 = datetime(2026, 6, 16, 9, 0, tzinfo=UTC)
 MODEL_INFO = json.dumps({"model": {"weights": "m.pt", "name": "m.pt", "sha256": "x", "device": "cpu",
                                    "class_names": ["crack", "pothole"], "conf": 0.25, "iou": 0.5, "imgsz": 640,
                                    "tile_size": 0, "tile_overlap": 0.2}})
-
-
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
-
-
-def one_error(result: Result) -> str:
-    assert result.stderr.count("error:") == 1 and "Traceback" not in result.output, result.output
-    return " ".join(result.stderr.split())
 
 
 def features(path: Path) -> dict[str, dict]:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import Scan, dronecheck, photos_done, run_scan
+from conftest import Scan, dronecheck, photos_done, run_scan, signal_when
 from dronecheck.cli import app
 from dronecheck.geo.crs import enu_to_lonlat
 from vessel_video import Drone, VesselVideo, make_vessel_video
@@ -84,10 +83,7 @@ def test_kill_9_midway_through_a_video_then_rerun_gives_the_tracks_and_violation
     args = ("scan", str(root / "flight"), "--out", str(out), "--profile", "ships", "--fps", FPS, "--zones",
             str(root / "port.geojson"))
     victim = dronecheck(*args)
-    deadline = time.monotonic() + 120
-    while photos_done(out / "ledger.sqlite") < 20 and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
+    signal_when(victim, lambda: photos_done(out / "ledger.sqlite") >= 20, signal.SIGKILL, timeout_s=120)
     victim.wait()
     assert victim.returncode == -signal.SIGKILL, "the scan ended before it could be killed"
     assert 20 <= photos_done(out / "ledger.sqlite") < 60, "killed midway through the video's 60 frames"
