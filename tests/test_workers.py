@@ -3,6 +3,7 @@ finished once; and (slow) two real scans of the demo flight at once, one of them
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import subprocess
@@ -16,19 +17,17 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FLIGHT, Scan, ids
+from conftest import FLIGHT, Scan, events, ids, signal_when
 from dronecheck.cli import app
-from dronecheck.ledger import Ledger, RunRow, open_ledger, scan_lock
+from dronecheck.ledger import Ledger, open_ledger, scan_lock
 from frames import make_frame
-from postgres import count
+from ledgers import run_row
+from postgres import Server, count
 
 KEYS = [f"{i:064d}" for i in range(10)]
 
 
-def run_row(run_id: str = "r1", status: str = "running") -> RunRow:
-    return RunRow(run_id, "f", "/inbox", None, "s", "cracks", "m.pt", "x", "2026-12-01T01:00:00+00:00", None, status,
-                  None, 0, 0, 0, 0, None, None, None)
-
+AT_ONCE = itertools.count(1)  # names of the databases made by the open-at-once test
 
 def claim(ledger: Ledger, n: int = 4, keys: list[str] = KEYS) -> tuple[list[str], int]:
     """What `ledger` claims, sorted (each worker goes through the keys from a place of its own), and what is left."""
@@ -47,7 +46,7 @@ def test_workers_claim_apart_and_a_dead_workers_claims_are_taken_over(pg_url: st
         a.lease_s = 1.0
         with a.starting():
             assert a.interrupted("/inbox", "s") is None
-            a.join(run_row())
+            a.join(run_row(status="running"))
         with b.starting():
             joined = b.interrupted("/inbox", "s")  # a is live: its run is open, to join
             assert joined is not None and joined.run_id == "r1" and joined.status == "running"
@@ -82,7 +81,7 @@ def test_a_killed_workers_claims_are_free_at_once_and_the_run_is_finished_once(p
         a = open_ledger(pg_url)
         for ledger in (a, b):
             with ledger.starting():
-                ledger.join(ledger.interrupted("/inbox", "s") or run_row())
+                ledger.join(ledger.interrupted("/inbox", "s") or run_row(status="running"))
         assert [len(x) if isinstance(x, list) else x for x in claim(a, 6)] == [6, 4]
         a.close()  # as kill -9 ends its session: no lease to wait for, only its server process to go
         deadline = time.monotonic() + 5
@@ -94,7 +93,7 @@ def test_a_killed_workers_claims_are_free_at_once_and_the_run_is_finished_once(p
         outcomes: list[bool] = []
         c = open_ledger(pg_url)
         with c.starting():
-            c.join(c.interrupted("/inbox", "s") or run_row("other"))
+            c.join(c.interrupted("/inbox", "s") or run_row("other", status="running"))
         assert c.workers(["r1"])[-1].run_id == "r1"  # a third scan joins the open run
         with b.finishing("r1") as first:
             outcomes.append(first)
@@ -114,6 +113,27 @@ def test_scans_share_the_postgresql_lock_and_ledger_migrate_waits_for_them(pg_ur
     with scan_lock(pg_url, shared=True), scan_lock(pg_url, shared=True):
         result = CliRunner().invoke(app, ["ledger", "migrate", "--ledger", pg_url])
         assert result.exit_code == 5 and "is locked by pid" in result.output
+
+
+def test_workers_that_open_a_new_database_at_once_all_open_it(pg_server: Server) -> None:
+    failures: list[str] = []
+    for _ in range(15):  # the loser of the migration lock used to make the tables again: most tries failed
+        url, start = pg_server.create(f"at_once{next(AT_ONCE)}"), threading.Barrier(4)
+
+        def open_it(url: str = url, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                with open_ledger(url) as ledger:
+                    assert ledger.version() == ledger.latest
+            except Exception as exc:  # noqa: BLE001 -- every failure is collected and shown
+                failures.append(str(exc))
+
+        workers = [threading.Thread(target=open_it) for _ in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(60)
+    assert failures == []
 
 
 def test_sqlite_ledgers_stay_one_scan_at_a_time(tmp_path: Path) -> None:
@@ -137,10 +157,6 @@ def work_of(url: str) -> dict[str, set[str]]:
     for worker, sha in rows:
         found.setdefault(worker, set()).add(sha)
     return found
-
-
-def events(stderr: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
 
 
 @pytest.mark.slow
@@ -180,9 +196,8 @@ def test_kill_9_of_one_of_two_scans_loses_nothing_and_doubles_nothing(demo: Scan
     while count(pg_url, "SELECT count(*) FROM workers") < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     other = subprocess.Popen(scan_args(out, pg_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    while count(pg_url, "SELECT count(*) FROM photos") < 2 and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
+    signal_when(victim, lambda: count(pg_url, "SELECT count(*) FROM photos") >= 2, signal.SIGKILL,
+                timeout_s=deadline - time.monotonic())  # what is left of the deadline above
     victim.wait()
     assert victim.returncode == -signal.SIGKILL, "the scan ended before it could be killed"
     assert count(pg_url, "SELECT count(*) FROM photos") < 10

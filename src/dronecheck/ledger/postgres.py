@@ -296,7 +296,10 @@ class PostgresLedger(Ledger):
         self.db.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_KEY,))
 
     def has_table(self, name: str) -> bool:
-        return self.db.execute("SELECT to_regclass(%s) IS NOT NULL AS t", (name,)).fetchone()["t"]
+        """Asked of pg_tables, under the statement's own snapshot: to_regclass reads the session's catalog cache,
+        which after waiting for another worker's migration need not show the tables it just committed."""
+        return self.db.execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+                               "AND tablename = %s) AS t", (name,)).fetchone()["t"]
 
     def _name(self, text: str) -> str:
         return escaped(text)
