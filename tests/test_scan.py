@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -13,6 +15,9 @@ from pyproj import Geod
 from shapely.geometry import LinearRing, shape
 
 from conftest import FLIGHT, Scan, copy_photos, run_scan
+from dronecheck.report import html
+from dronecheck.run import RunResult
+from frames import make_frame
 
 pytestmark = pytest.mark.slow  # these tests run the model
 
@@ -216,3 +221,13 @@ def test_roads_demo_finds_damage_of_the_kind_the_annotators_saw(roads_demo: Scan
     assert all(f["properties"]["class_code"] == codes[f["properties"]["class"]] for f in features)
     html = (roads_demo.run_dir / "report.html").read_text()
     assert "transverse crack</b> <span class=\"muted\">(D10)</span>" in html
+
+
+def test_the_report_map_orders_photos_with_and_without_a_utc_offset(tmp_path: Path) -> None:
+    local = replace(make_frame(name="a.jpg"), sha256="1" * 64, time=datetime(2026, 5, 1, 12, 0, 1))
+    utc = replace(make_frame(name="b.jpg"), sha256="2" * 64, time=datetime(2026, 5, 1, 10, 0, 0, tzinfo=UTC))
+    run = RunResult("r1", "f", tmp_path, "cracks", datetime.now(UTC), frames=[local, utc])
+    data = html.map_data(run, {})  # a naive and an aware time do not compare: the order is by ISO text
+    assert len(data["path"]) == 2 and [p["properties"]["image"] for p in data["photos"]] == ["b.jpg", "a.jpg"]
+    plan = html._plan(run, {})
+    assert plan is not None and [p["name"] for p in plan["photos"]] == ["b.jpg", "a.jpg"]
